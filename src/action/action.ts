@@ -1,0 +1,193 @@
+import { ErrorCode, FlowlineError } from '../errors.js';
+import type { ActionContext, ExecutionScope, PlanningScope } from './context.js';
+import { binder } from './context.js';
+import type { SuspendedAction } from './suspend.js';
+import type { ActionClass, AnyAction, PlanArgs, Planned, RescueStrategy } from './types.js';
+
+/**
+ * The building block of execution plans. Subclass it and define any of three phases:
+ *
+ * - `plan(...args)` composes the plan: `planSelf(input)` schedules this action's own `run` and
+ *   `finalize`, `planAction(Other, ...args)` plans another action where it is called, and
+ *   `sequence` / `concurrence` order them. Default: `planSelf(args[0] ?? {})`.
+ * - `run(event?)` does the work, reading `this.input` and writing `this.output`. It may call
+ *   `suspend()` to wait for an external event without holding a worker; `run(event)` is then
+ *   called again with the event.
+ * - `finalize()` runs once every run step of the plan succeeded, in `planSelf` order.
+ *
+ * `run` and `finalize` are looked up by name, so declare them as ordinary methods.
+ *
+ * @example
+ * ```ts
+ * class CreateMachine extends Action<{ name: string }, { id: string }> {
+ *   async run() { this.output.id = await cloud.create(this.input.name); }
+ * }
+ * ```
+ */
+export class Action<I extends object = Record<string, unknown>, O extends object = Record<string, unknown>> {
+  #context: ActionContext | undefined;
+
+  static {
+    binder.bind = (action, context) => {
+      (action as Action).#context = context;
+    };
+  }
+
+  /**
+   * Composes the plan. The default plans this action itself with the first argument as input,
+   * when the class defines `run` or `finalize`.
+   *
+   * @param args - the arguments given to `trigger` or `planAction`
+   */
+  plan(...args: unknown[]): void | Promise<void> {
+    const self = this as unknown as { run?: unknown; finalize?: unknown };
+    if (typeof self.run === 'function' || typeof self.finalize === 'function') {
+      this.planSelf((args[0] ?? {}) as I);
+    }
+  }
+
+  /**
+   * What to do when one of this action's steps fails: `pause` the plan (default), `skip` the step
+   * and go on, or `fail` the plan.
+   */
+  rescueStrategy(): RescueStrategy {
+    return 'pause';
+  }
+
+  /** The action id within its plan. */
+  get id(): number {
+    return this.#bound('id').actionId;
+  }
+
+  /** The execution plan this action belongs to. */
+  get executionPlanId(): string {
+    return this.#bound('executionPlanId').planId;
+  }
+
+  /** The action's input (set by `planSelf`; output references resolved when running). */
+  get input(): Readonly<I> {
+    return this.#bound('input').input as Readonly<I>;
+  }
+
+  /** The action's output: write it in `run`; it is persisted when the step ends. */
+  get output(): O {
+    return this.#bound('output').output as O;
+  }
+
+  /** In a subscriber's `plan`: the handle of the action that triggered it. */
+  get trigger(): Planned | undefined {
+    return this.#bound('trigger').planning?.trigger;
+  }
+
+  /** Aborted when the step must stop early (timeout, halt, forced cancel, world closing). */
+  get signal(): AbortSignal {
+    return this.#executing('signal').signal;
+  }
+
+  /**
+   * Plans this action's own run and finalize steps, at the current place in the flow.
+   *
+   * @param input - the input, JSON data that may contain other actions' output references
+   * @returns this action, for chaining
+   */
+  planSelf(input: I): this {
+    this.#planning('planSelf').planSelf(input);
+    return this;
+  }
+
+  /**
+   * Plans another action at the current place in the flow and returns its handle at once.
+   *
+   * @param action - a registered action class
+   * @param args - the arguments its `plan` receives
+   */
+  planAction<C extends ActionClass>(action: C, ...args: PlanArgs<C>): Planned<InstanceType<C>> {
+    return this.#planning('planAction').planAction(action, args) as Planned<InstanceType<C>>;
+  }
+
+  /**
+   * Runs what `fn` plans one after another. `fn` must be synchronous.
+   *
+   * @returns what `fn` returns
+   */
+  sequence<T>(fn: () => T): T {
+    return this.#planning('sequence').compose('sequence', fn);
+  }
+
+  /**
+   * Runs what `fn` plans at the same time. `fn` must be synchronous.
+   *
+   * @returns what `fn` returns
+   */
+  concurrence<T>(fn: () => T): T {
+    return this.#planning('concurrence').compose('concurrence', fn);
+  }
+
+  /**
+   * Ends this `run` call and suspends the step without holding a worker. `callback` receives the
+   * handle to wake it; the next event calls `run(event)` again.
+   *
+   * @param callback - called right away with the {@link SuspendedAction} handle
+   */
+  suspend(callback?: (handle: SuspendedAction) => void): never {
+    return this.#executing('suspend').suspend(callback);
+  }
+
+  #bound(what: string): ActionContext {
+    if (this.#context === undefined) {
+      throw new FlowlineError(
+        ErrorCode.PHASE_MISUSE,
+        `${this.constructor.name}.${what} is only available to actions the engine created; ` +
+          'plan actions with world.trigger or planAction instead of new',
+      );
+    }
+    return this.#context;
+  }
+
+  #planning(what: string): PlanningScope {
+    const scope = this.#bound(what).planning;
+    if (scope === undefined) {
+      throw new FlowlineError(
+        ErrorCode.PHASE_MISUSE,
+        `${this.constructor.name}.${what} can only be called in plan()`,
+        { actionId: this.id, planId: this.executionPlanId },
+      );
+    }
+    return scope;
+  }
+
+  #executing(what: string): ExecutionScope {
+    const scope = this.#bound(what).execution;
+    if (scope === undefined) {
+      throw new FlowlineError(
+        ErrorCode.PHASE_MISUSE,
+        `${this.constructor.name}.${what} is only available in run()`,
+        { actionId: this.id, planId: this.executionPlanId },
+      );
+    }
+    return scope;
+  }
+}
+
+/**
+ * Creates an action instance bound to the engine.
+ *
+ * @internal
+ */
+export function instantiate(cls: ActionClass, context: ActionContext): AnyAction {
+  const action = new cls();
+  binder.bind?.(action, context);
+  return action;
+}
+
+/** The phase methods of an action, looked up by name. @internal */
+export interface PhaseMethods {
+  run?: (event?: unknown) => unknown;
+  finalize?: () => unknown;
+}
+
+/** Whether an action class defines `run` / `finalize`. @internal */
+export function phasesOf(cls: ActionClass): { run: boolean; finalize: boolean } {
+  const proto = cls.prototype as PhaseMethods;
+  return { run: typeof proto.run === 'function', finalize: typeof proto.finalize === 'function' };
+}

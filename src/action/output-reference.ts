@@ -1,0 +1,100 @@
+import { ErrorCode, FlowlineError } from '../errors.js';
+
+declare const referenceBrand: unique symbol;
+
+/** Marks a value as an output reference; a reference to `T` is still accepted where `T` is. */
+export interface ReferenceBrand {
+  readonly [referenceBrand]: true;
+}
+
+/**
+ * A reference to (part of) another action's output, taken during planning. Typed as the value it
+ * stands for, so `planned.output.id` fits where a `string` is expected; at run time it is replaced by
+ * the persisted value, and the referencing step runs after the referenced one.
+ */
+export type OutputReference<T> = (T extends object
+  ? { readonly [K in keyof T]-?: OutputReference<Exclude<T[K], undefined>> }
+  : T) &
+  ReferenceBrand;
+
+/** What a reference points at. */
+export interface ReferenceTarget {
+  /** The referenced action. */
+  readonly actionId: number;
+  /** Keys below its output. */
+  readonly path: readonly string[];
+  /** The plan being built; a reference is only valid inside the plan that made it. */
+  readonly owner: object;
+}
+
+/** The stored form of a reference, inside an action's input. */
+export interface StoredReference {
+  readonly $flowlineRef: { readonly actionId: number; readonly path: readonly string[] };
+}
+
+const TARGET = Symbol('flowline.outputReference');
+
+/**
+ * Creates the proxy behind `planned.output`: any property read gives a deeper reference.
+ *
+ * @internal
+ */
+export function createOutputReference(target: ReferenceTarget): unknown {
+  const describe = (): string =>
+    `output${target.path.map((key) => `.${key}`).join('')} of action ${target.actionId}`;
+  return new Proxy(Object.create(null) as object, {
+    get(_t, key) {
+      if (key === TARGET) return target;
+      if (key === 'toJSON') return () => toStoredReference(target);
+      if (key === Symbol.toPrimitive || key === 'toString' || key === 'valueOf') {
+        return () => {
+          throw new FlowlineError(
+            ErrorCode.PHASE_MISUSE,
+            `${describe()} has no value during planning; pass the reference itself in planSelf input`,
+            { actionId: target.actionId },
+          );
+        };
+      }
+      // Not a thenable, not iterable: awaiting or spreading a reference must not misbehave.
+      if (typeof key === 'symbol' || key === 'then') return undefined;
+      return createOutputReference({ ...target, path: [...target.path, key] });
+    },
+    set() {
+      throw new FlowlineError(ErrorCode.PHASE_MISUSE, `${describe()} is read-only during planning`, {
+        actionId: target.actionId,
+      });
+    },
+    has: () => false,
+    ownKeys: () => [],
+  });
+}
+
+/**
+ * The target of an output reference, or `undefined` when the value is not one.
+ *
+ * @internal
+ */
+export function referenceTarget(value: unknown): ReferenceTarget | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  return (value as { [TARGET]?: ReferenceTarget })[TARGET];
+}
+
+function toStoredReference(target: ReferenceTarget): StoredReference {
+  return { $flowlineRef: { actionId: target.actionId, path: [...target.path] } };
+}
+
+/**
+ * The stored reference inside an input value, or `undefined`.
+ *
+ * @internal
+ */
+export function storedReference(value: unknown): StoredReference['$flowlineRef'] | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const ref = (value as Partial<StoredReference>).$flowlineRef;
+  if (ref === undefined || typeof ref.actionId !== 'number' || !Array.isArray(ref.path)) {
+    return undefined;
+  }
+  return ref;
+}
+
+export { toStoredReference };

@@ -1,0 +1,89 @@
+import { ErrorCode, FlowlineError } from '../errors.js';
+import { Action } from './action.js';
+import type { ActionClass } from './types.js';
+
+/**
+ * The actions a world knows, by their stored name, and who subscribes to whom.
+ *
+ * @internal
+ */
+export class ActionRegistry {
+  readonly #byName = new Map<string, ActionClass>();
+  readonly #names = new Map<ActionClass, string>();
+  #subscribers: Map<ActionClass, ActionClass[]> | undefined;
+
+  /** Registers action classes; registering the same class twice is harmless. */
+  register(...classes: readonly ActionClass[]): void {
+    for (const cls of classes) this.#add(cls);
+    this.#subscribers = undefined;
+  }
+
+  #add(cls: ActionClass): void {
+    if (typeof cls !== 'function' || !(cls.prototype instanceof Action)) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ACTION,
+        `cannot register ${describe(cls)}: actions must be classes that extend Action`,
+      );
+    }
+    if (this.#names.has(cls)) return;
+    const name = cls.actionName ?? cls.name;
+    if (typeof name !== 'string' || name === '') {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ACTION,
+        'cannot register an anonymous action class: give it a name or a static actionName',
+      );
+    }
+    const existing = this.#byName.get(name);
+    if (existing !== undefined) {
+      throw new FlowlineError(
+        ErrorCode.DUPLICATE_ACTION_NAME,
+        `two different action classes are named "${name}"; set a distinct static actionName on one`,
+      );
+    }
+    this.#byName.set(name, cls);
+    this.#names.set(cls, name);
+  }
+
+  /** The stored name of a class; `ACTION_NOT_REGISTERED` when the world does not know it. */
+  nameOf(cls: ActionClass): string {
+    const name = this.#names.get(cls);
+    if (name === undefined) {
+      throw new FlowlineError(
+        ErrorCode.ACTION_NOT_REGISTERED,
+        `action class ${describe(cls)} is not registered in this world; ` +
+          'pass it in the World `actions` option or call world.register()',
+      );
+    }
+    return name;
+  }
+
+  /** The class stored under a name, or `undefined`. */
+  classOf(name: string): ActionClass | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** Registered classes whose `subscribe()` names `cls`, in registration order. */
+  subscribersOf(cls: ActionClass): readonly ActionClass[] {
+    this.#subscribers ??= this.#buildSubscriptions();
+    return this.#subscribers.get(cls) ?? [];
+  }
+
+  #buildSubscriptions(): Map<ActionClass, ActionClass[]> {
+    const map = new Map<ActionClass, ActionClass[]>();
+    for (const cls of this.#byName.values()) {
+      if (typeof cls.subscribe !== 'function') continue;
+      const targets = cls.subscribe();
+      for (const target of Array.isArray(targets) ? targets : [targets as ActionClass]) {
+        const list = map.get(target) ?? [];
+        list.push(cls);
+        map.set(target, list);
+      }
+    }
+    return map;
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return value.name || '(anonymous class)';
+  return String(value);
+}

@@ -1,0 +1,42 @@
+import type { Action } from './action.js';
+import type { OutputReference } from './output-reference.js';
+
+/** Any action, whatever its input and output types. */
+export type AnyAction = Action<object, object>;
+
+/** What to do when a step of an action fails. */
+export type RescueStrategy = 'pause' | 'skip' | 'fail';
+
+/**
+ * An action class: a subclass of {@link Action}, with the optional statics Flowline reads.
+ */
+export interface ActionClass<A extends AnyAction = AnyAction> {
+  new (): A;
+  /** Name the action is stored under. @default the class name */
+  readonly actionName?: string;
+  /** Plan this action whenever one of the returned actions is planned, with the same arguments. */
+  subscribe?(): ActionClass | readonly ActionClass[];
+}
+
+/** The input type of an action. */
+export type InputOf<A> = A extends Action<infer I, object> ? I : never;
+
+/** The output type of an action. */
+export type OutputOf<A> = A extends Action<object, infer O> ? O : never;
+
+/** The arguments of an action class's `plan` method. */
+export type PlanArgs<C extends ActionClass> = Parameters<InstanceType<C>['plan']>;
+
+/**
+ * A handle on an action planned in the current plan, returned by `planAction`.
+ */
+export interface Planned<A extends AnyAction = AnyAction> {
+  /** The action id within the plan. */
+  readonly id: number;
+  /** The action's registered name. */
+  readonly className: string;
+  /** The input given to `planSelf` (empty until the action calls it). */
+  readonly input: Readonly<InputOf<A>>;
+  /** References to the action's future output, for other actions' input. */
+  readonly output: OutputReference<OutputOf<A>>;
+}

@@ -1,0 +1,29 @@
+/** An opaque timer handle. */
+export type TimerHandle = unknown;
+
+/**
+ * Every notion of time the engine uses. Engine code never reads the wall clock or calls
+ * `setTimeout` itself, so tests can drive time with a managed clock.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Calls `fn` after `ms` milliseconds. */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Cancels a timer from {@link Clock.setTimeout}. */
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => {
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
+};
+
+/** ISO text of a clock's current time. @internal */
+export function isoNow(clock: Clock): string {
+  return new Date(clock.now()).toISOString();
+}

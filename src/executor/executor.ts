@@ -1,0 +1,47 @@
+import type { ActionRegistry } from '../action/registry.js';
+import type { ExecutionPlan, JsonValue } from '../plan/records.js';
+import type { EventEnvelope, PersistenceAdapter } from '../persistence/adapter.js';
+import type { EventHub } from '../world/events.js';
+import type { Logger } from '../world/logger.js';
+import type { Clock } from './clock.js';
+
+/** What a world hands its executor when it starts. */
+export interface ExecutorContext {
+  readonly worldId: string;
+  readonly adapter: PersistenceAdapter;
+  /** @internal */
+  readonly registry: ActionRegistry;
+  /** @internal */
+  readonly hub: EventHub;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The most run and finalize step executions in progress at once. */
+  readonly concurrency: number;
+  /** Sends an event to a step through the world (used by `SuspendedAction.event`). */
+  readonly sendEvent: (planId: string, stepId: number, payload: JsonValue) => Promise<void>;
+}
+
+/**
+ * Runs execution plans: their run flow, then their finalize flow. The world plans; the executor
+ * executes. Replace it to change how steps are scheduled.
+ */
+export interface Executor {
+  /** Called once by `world.start()`. */
+  start(context: ExecutorContext): Promise<void>;
+  /**
+   * Executes a `planned` or `paused` plan.
+   *
+   * @returns the plan once it is `paused` or `stopped`
+   */
+  execute(planId: string): Promise<ExecutionPlan>;
+  /**
+   * Offers an accepted event to a plan this executor is running.
+   *
+   * @returns `false` when the plan is not running here (the event is then only queued)
+   */
+  deliver(event: EventEnvelope): Promise<boolean>;
+  /** Whether this executor is running the plan now. */
+  isExecuting(planId: string): boolean;
+  /** Stops starting steps, waits for the ones in progress, and lets go of every plan. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,400 @@
+import PQueue from 'p-queue';
+import type { ActionClass } from '../action/types.js';
+import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
+import { flowStepIds } from '../plan/flow.js';
+import type { ExecutionPlan, StepRecord } from '../plan/records.js';
+import { resolveReferences } from '../plan/serialization.js';
+import { isStepDone } from '../plan/states.js';
+import type { StepState } from '../plan/states.js';
+import { changePlanState, changeStepState } from '../plan/transitions.js';
+import type { EventEnvelope, PlanScoped, WriteBatch } from '../persistence/adapter.js';
+import { isoNow } from './clock.js';
+import { Director } from './director.js';
+import type { Executor, ExecutorContext } from './executor.js';
+import { PlanRuntime } from './plan-runtime.js';
+import { combineStrategies, planSkip } from './rescue.js';
+import type { Outcome } from './step-runner.js';
+import { invokePhase } from './step-runner.js';
+
+/**
+ * The default executor: one worker pool (p-queue) per world shared by all its plans, so at most
+ * `concurrency` run and finalize steps execute at once. Independent branches of a plan run
+ * concurrently; each step's state and output are committed before any step that depends on it
+ * starts; a suspended step holds no worker.
+ *
+ * How a plan moves through it:
+ * - `execute` loads the plan, prepares a resume (skipping → skipped, a failed finalize phase is
+ *   re-run whole), and asks the {@link Director} what is ready.
+ * - Each ready step is a job in the pool. A job claims its step (a conditional move to `running`
+ *   in the store), calls the action, commits the outcome, then feeds the director.
+ * - A failure applies the rescue strategy: `skip` skips it and carries on; `pause` and `fail` stop
+ *   starting steps, and once nothing is running or suspended the plan is `paused` or `stopped`.
+ * - When the run flow is done the finalize steps run one by one, then the plan is `stopped`.
+ */
+export class ParallelExecutor implements Executor {
+  #context: ExecutorContext | undefined;
+  #queue: PQueue | undefined;
+  readonly #running = new Map<string, PlanRuntime>();
+  readonly #starting = new Set<string>();
+  #closed = false;
+
+  async start(context: ExecutorContext): Promise<void> {
+    this.#context = context;
+    this.#queue = new PQueue({ concurrency: context.concurrency });
+  }
+
+  isExecuting(planId: string): boolean {
+    return this.#running.has(planId) || this.#starting.has(planId);
+  }
+
+  async execute(planId: string): Promise<ExecutionPlan> {
+    const ctx = this.#ctx();
+    if (this.#closed) throw new FlowlineError(ErrorCode.WORLD_CLOSED, 'the world is closed');
+    if (this.isExecuting(planId)) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_PLAN_STATE,
+        `plan ${planId} is already being executed`,
+        { planId },
+      );
+    }
+    this.#starting.add(planId);
+    let runtime: PlanRuntime;
+    try {
+      const stored = await ctx.adapter.loadPlan(planId);
+      if (stored === undefined) {
+        throw new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${planId}`, { planId });
+      }
+      if (stored.plan.state !== 'planned' && stored.plan.state !== 'paused') {
+        throw new FlowlineError(
+          ErrorCode.INVALID_PLAN_STATE,
+          `plan ${planId} is ${stored.plan.state}; only planned or paused plans can be executed`,
+          { planId },
+        );
+      }
+      runtime = new PlanRuntime(stored, ctx.registry, ctx.hub.buffer());
+      await this.#begin(runtime);
+    } finally {
+      this.#starting.delete(planId);
+    }
+    return runtime.finished;
+  }
+
+  async #begin(rt: PlanRuntime): Promise<void> {
+    const ctx = this.#ctx();
+    const at = isoNow(ctx.clock);
+    const changed: StepRecord[] = [];
+    const finalizeFailed = rt.steps.some((s) => s.phase === 'finalize' && s.state === 'error');
+    for (const step of rt.steps) {
+      if (step.state === 'skipping') {
+        this.#setStep(rt, step, 'skipped', at);
+        changed.push(step);
+      } else if (finalizeFailed && step.phase === 'finalize' && step.state !== 'skipped') {
+        // Dynflow's rule: after a finalize error, resume re-runs the whole finalize sequence.
+        if (step.state !== 'pending') {
+          this.#setStep(rt, step, 'pending', at);
+          changed.push(step);
+        }
+      }
+    }
+    rt.refreshOutcome();
+    changePlanState(rt.plan, 'running', at, rt.events);
+    rt.plan.history.push({ at, event: 'start execution', worldId: ctx.worldId });
+    await this.#commit(rt, { plans: [rt.plan], steps: scoped(rt, changed) });
+    this.#running.set(rt.id, rt);
+    rt.director = new Director(
+      rt.plan.runFlow,
+      (id) => isStepDone(rt.step(id).state),
+      (id) => rt.step(id).requires,
+    );
+    const ready = rt.director.start();
+    for (const stepId of ready) this.#schedule(rt, stepId);
+    if (rt.director.finished) this.#startFinalize(rt);
+    this.#afterChange(rt);
+  }
+
+  async deliver(event: EventEnvelope): Promise<boolean> {
+    const rt = this.#running.get(event.planId);
+    if (rt === undefined) return false;
+    const step = rt.step(event.stepId);
+    if (step.phase !== 'run' || (step.state !== 'suspended' && step.state !== 'running')) {
+      throw notSuspended(rt.id, step);
+    }
+    rt.inbox.set(step.id, (rt.inbox.get(step.id) ?? 0) + 1);
+    await this.#ctx().adapter.enqueueEvent(event);
+    if (step.state === 'suspended') this.#wake(rt, step.id);
+    else if (step.state !== 'running') await this.#dropEvents(rt, step);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const rt of this.#running.values()) rt.mode = 'closed';
+    await this.#queue?.onIdle();
+    for (const rt of this.#running.values()) {
+      rt.reject(
+        new FlowlineError(
+          ErrorCode.WORLD_CLOSED,
+          `the world closed while plan ${rt.id} was ${rt.plan.state}; it stays so in the store`,
+          { planId: rt.id },
+        ),
+      );
+    }
+    this.#running.clear();
+  }
+
+  #ctx(): ExecutorContext {
+    if (this.#context === undefined) {
+      throw new FlowlineError(ErrorCode.WORLD_NOT_STARTED, 'the executor has not been started');
+    }
+    return this.#context;
+  }
+
+  #schedule(rt: PlanRuntime, stepId: number, wake = false): void {
+    rt.queued++;
+    const job = wake ? () => this.#wakeJob(rt, stepId) : () => this.#stepJob(rt, stepId);
+    (this.#queue as PQueue).add(job).catch((error: unknown) => {
+      this.#crash(rt, error);
+    });
+  }
+
+  async #stepJob(rt: PlanRuntime, stepId: number): Promise<void> {
+    rt.queued--;
+    if (rt.mode !== 'run') return this.#afterChange(rt);
+    const step = rt.step(stepId);
+    const from: StepState[] = step.phase === 'run' ? ['pending', 'error'] : ['pending'];
+    await this.#runStep(rt, step, from, undefined);
+  }
+
+  async #wakeJob(rt: PlanRuntime, stepId: number): Promise<void> {
+    rt.queued--;
+    const ctx = this.#ctx();
+    const step = rt.step(stepId);
+    if (rt.mode === 'closed' || step.state !== 'suspended') {
+      rt.waking.delete(stepId);
+      return this.#afterChange(rt);
+    }
+    const event = await ctx.adapter.takeEvent(rt.id, stepId);
+    rt.waking.delete(stepId);
+    if (event === undefined) return this.#afterChange(rt);
+    rt.inbox.set(stepId, (rt.inbox.get(stepId) ?? 1) - 1);
+    rt.suspended.delete(stepId);
+    await this.#runStep(rt, step, ['suspended'], event);
+  }
+
+  async #runStep(
+    rt: PlanRuntime,
+    step: StepRecord,
+    from: StepState[],
+    event: EventEnvelope | undefined,
+  ): Promise<void> {
+    const ctx = this.#ctx();
+    const at = isoNow(ctx.clock);
+    const claimed = await ctx.adapter.claimStep({ planId: rt.id, stepId: step.id, from, at });
+    if (!claimed) {
+      ctx.logger.warn(`step ${step.id} of plan ${rt.id} was claimed elsewhere; not running it here`);
+      if (event !== undefined) await ctx.adapter.enqueueEvent(event);
+      return this.#afterChange(rt);
+    }
+    this.#setStep(rt, step, 'running', at);
+    rt.events.flush();
+    rt.active++;
+    const action = rt.action(step.actionId);
+    let outcome: Outcome;
+    try {
+      const input = rt.hasReferences[action.id - 1]
+        ? (resolveReferences(
+            action.input,
+            (id) => rt.actions[id - 1]?.output,
+            `input of ${action.className} (action ${action.id})`,
+          ) as typeof action.input)
+        : action.input;
+      outcome = await invokePhase({
+        cls: rt.classes[action.id - 1] as ActionClass,
+        planId: rt.id,
+        actionId: action.id,
+        stepId: step.id,
+        className: action.className,
+        phase: step.phase === 'finalize' ? 'finalize' : 'run',
+        input,
+        output: action.output,
+        event: event?.payload,
+        sendEvent: (payload) => ctx.sendEvent(rt.id, step.id, payload),
+      });
+    } catch (error) {
+      outcome = { kind: 'error', error, output: action.output };
+    }
+    action.output = outcome.output;
+    const end = isoNow(ctx.clock);
+    if (outcome.kind === 'error') {
+      const error = serializeError(outcome.error);
+      this.#setStep(rt, step, 'error', end);
+      step.error = error;
+    } else {
+      this.#setStep(rt, step, outcome.kind, end);
+    }
+    await this.#commit(rt, { actions: [{ planId: rt.id, record: action }], steps: scoped(rt, [step]) });
+    rt.active--;
+    if (outcome.kind === 'suspended') {
+      rt.suspended.add(step.id);
+      if ((rt.inbox.get(step.id) ?? 0) > 0) this.#wake(rt, step.id);
+    } else {
+      if ((rt.inbox.get(step.id) ?? 0) > 0) await this.#dropEvents(rt, step);
+      if (outcome.kind === 'success') this.#onDone(rt, [step]);
+      else await this.#onError(rt);
+    }
+    this.#afterChange(rt);
+  }
+
+  #wake(rt: PlanRuntime, stepId: number): void {
+    if (rt.waking.has(stepId) || rt.mode === 'closed') return;
+    rt.waking.add(stepId);
+    this.#schedule(rt, stepId, true);
+  }
+
+  async #dropEvents(rt: PlanRuntime, step: StepRecord): Promise<void> {
+    const dropped = await this.#ctx().adapter.dropEvents(rt.id, step.id);
+    rt.inbox.delete(step.id);
+    if (dropped.length > 0) {
+      this.#ctx().logger.warn(
+        `dropped ${dropped.length} event(s) for step ${step.id} of plan ${rt.id}: ` +
+          `it ended ${step.state} without suspending again`,
+        { planId: rt.id, stepId: step.id },
+      );
+    }
+  }
+
+  /** Steps that succeeded or were skipped: let the flow move on. */
+  #onDone(rt: PlanRuntime, steps: readonly StepRecord[]): void {
+    if (rt.phase === 'finalize') return this.#nextFinalize(rt);
+    const director = rt.director as Director;
+    for (const step of steps) {
+      if (step.phase !== 'run') continue;
+      for (const ready of director.markDone(step.id)) {
+        if (rt.mode === 'run') this.#schedule(rt, ready);
+      }
+    }
+    if (director.finished && rt.phase === 'run' && rt.mode === 'run') this.#startFinalize(rt);
+  }
+
+  async #onError(rt: PlanRuntime): Promise<void> {
+    const ctx = this.#ctx();
+    const failed = rt.steps.filter((s) => s.state === 'error' && s.phase !== 'plan');
+    const actionIds = [...new Set(failed.map((s) => s.actionId))];
+    const strategy = combineStrategies(actionIds.map((id) => rt.rescueStrategyOf(id, ctx.logger)));
+    if (strategy !== 'skip') {
+      if (rt.mode === 'run') rt.mode = strategy;
+      return;
+    }
+    const at = isoNow(ctx.clock);
+    const changed: StepRecord[] = [];
+    const done: StepRecord[] = [];
+    for (const step of failed) {
+      const skip = planSkip(
+        step,
+        rt.steps,
+        (id) => rt.action(id).finalizeStepId,
+        (id) => rt.dependentsOf(id),
+      );
+      if (step.phase === 'run') this.#setStep(rt, step, 'skipping', at);
+      this.#setStep(rt, step, 'skipped', at);
+      changed.push(step);
+      done.push(step);
+      for (const dependent of skip.dependents) {
+        this.#setStep(rt, dependent, 'skipped', at);
+        changed.push(dependent);
+        if (dependent.phase === 'run') done.push(dependent);
+      }
+    }
+    await this.#commit(rt, { steps: scoped(rt, changed) });
+    this.#onDone(rt, done);
+  }
+
+  #startFinalize(rt: PlanRuntime): void {
+    rt.phase = 'finalize';
+    rt.finalizeOrder = flowStepIds(rt.plan.finalizeFlow);
+    this.#nextFinalize(rt);
+  }
+
+  #nextFinalize(rt: PlanRuntime): void {
+    if (rt.mode !== 'run') return;
+    for (const stepId of rt.finalizeOrder) {
+      const state = rt.step(stepId).state;
+      if (isStepDone(state)) continue;
+      if (state === 'pending') this.#schedule(rt, stepId);
+      return;
+    }
+  }
+
+  /** Decides whether the plan is now paused or stopped. */
+  #afterChange(rt: PlanRuntime): void {
+    if (!rt.idle || !this.#running.has(rt.id) || rt.mode === 'closed') return;
+    if (rt.mode === 'pause') return this.#settle(rt, 'paused');
+    if (rt.mode === 'fail') return this.#settle(rt, 'stopped');
+    if (rt.phase === 'finalize' && rt.finalizeOrder.every((id) => isStepDone(rt.step(id).state))) {
+      return this.#settle(rt, 'stopped');
+    }
+  }
+
+  #settle(rt: PlanRuntime, state: 'paused' | 'stopped'): void {
+    const ctx = this.#ctx();
+    this.#running.delete(rt.id);
+    const at = isoNow(ctx.clock);
+    rt.refreshOutcome();
+    changePlanState(rt.plan, state, at, rt.events);
+    rt.plan.history.push({
+      at,
+      event: state === 'paused' ? 'pause execution' : 'finish execution',
+      worldId: ctx.worldId,
+    });
+    this.#commit(rt, { plans: [rt.plan] }).then(
+      () => {
+        rt.resolve(rt.snapshot());
+      },
+      (error: unknown) => {
+        this.#crash(rt, error);
+      },
+    );
+  }
+
+  #setStep(rt: PlanRuntime, step: StepRecord, to: StepState, at: string): void {
+    changeStepState(rt.id, step, to, at, rt.events);
+  }
+
+  async #commit(rt: PlanRuntime, batch: WriteBatch): Promise<void> {
+    try {
+      await this.#ctx().adapter.write(batch);
+    } catch (error) {
+      throw error instanceof FlowlineError
+        ? error
+        : new FlowlineError(
+            ErrorCode.STORAGE_ERROR,
+            `storing plan ${rt.id} failed: ${toError(error).message}`,
+            { planId: rt.id, cause: error },
+          );
+    }
+    rt.events.flush();
+  }
+
+  /** An infrastructure failure: stop driving the plan and report it to whoever awaits it. */
+  #crash(rt: PlanRuntime, error: unknown): void {
+    this.#ctx().logger.error(`executing plan ${rt.id} failed`, { error });
+    rt.mode = 'closed';
+    this.#running.delete(rt.id);
+    rt.reject(error);
+  }
+}
+
+function scoped(rt: PlanRuntime, steps: readonly StepRecord[]): PlanScoped<StepRecord>[] {
+  return steps.map((record) => ({ planId: rt.id, record }));
+}
+
+function notSuspended(planId: string, step: StepRecord): FlowlineError {
+  return new FlowlineError(
+    ErrorCode.STEP_NOT_SUSPENDED,
+    `step ${step.id} of plan ${planId} is a ${step.phase} step in state ${step.state}; ` +
+      'events go to running or suspended run steps',
+    { planId, stepId: step.id },
+  );
+}
+
+export { notSuspended };

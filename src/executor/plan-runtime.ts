@@ -1,0 +1,168 @@
+import type { ActionClass, RescueStrategy } from '../action/types.js';
+import { instantiate } from '../action/action.js';
+import { ErrorCode, FlowlineError } from '../errors.js';
+import type { ActionRecord, ExecutionPlan, PlanRecord, StepRecord } from '../plan/records.js';
+import { computeProgress, computeResult } from '../plan/result.js';
+import { cloneJson, hasStoredReferences } from '../plan/serialization.js';
+import type { StoredPlan } from '../persistence/adapter.js';
+import type { ActionRegistry } from '../action/registry.js';
+import type { EventBuffer } from '../world/events.js';
+import type { Logger } from '../world/logger.js';
+import { Director } from './director.js';
+
+/** Why a running plan is not scheduling normally. @internal */
+export type RuntimeMode = 'run' | 'pause' | 'fail' | 'closed';
+
+/**
+ * The in-memory state of one plan while this world executes it: its records (mutated in place and
+ * written through the adapter), the director, and the counters that tell when the plan is idle.
+ *
+ * @internal
+ */
+export class PlanRuntime {
+  readonly plan: PlanRecord;
+  readonly actions: ActionRecord[];
+  readonly steps: StepRecord[];
+  readonly classes: ActionClass[];
+  readonly hasReferences: boolean[];
+  readonly #dependents = new Map<number, number[]>();
+  director: Director | undefined;
+  mode: RuntimeMode = 'run';
+  phase: 'run' | 'finalize' = 'run';
+  finalizeOrder: number[] = [];
+  /** Jobs queued in the worker pool, not yet started. */
+  queued = 0;
+  /** Step executions in progress (holding a worker). */
+  active = 0;
+  /** Suspended run steps (holding no worker). */
+  readonly suspended = new Set<number>();
+  /** Suspended steps with a wake-up scheduled. */
+  readonly waking = new Set<number>();
+  /** Events accepted and not yet delivered, per step. */
+  readonly inbox = new Map<number, number>();
+  readonly finished: Promise<ExecutionPlan>;
+  resolve!: (plan: ExecutionPlan) => void;
+  reject!: (error: unknown) => void;
+
+  constructor(
+    stored: StoredPlan,
+    registry: ActionRegistry,
+    readonly events: EventBuffer,
+  ) {
+    this.plan = stored.plan;
+    this.actions = stored.actions;
+    this.steps = stored.steps;
+    this.classes = this.actions.map((action) => {
+      const cls = registry.classOf(action.className);
+      if (cls === undefined) {
+        throw new FlowlineError(
+          ErrorCode.ACTION_NOT_REGISTERED,
+          `plan ${this.plan.id} uses action "${action.className}" (action ${action.id}), ` +
+            'which is not registered in this world',
+          { planId: this.plan.id, actionId: action.id },
+        );
+      }
+      return cls;
+    });
+    this.hasReferences = this.actions.map((action) => hasStoredReferences(action.input));
+    for (const step of this.steps) {
+      for (const required of step.requires ?? []) {
+        const list = this.#dependents.get(required) ?? [];
+        list.push(step.id);
+        this.#dependents.set(required, list);
+      }
+    }
+    this.finished = new Promise<ExecutionPlan>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // Callers may ignore `finished`; an infrastructure failure must not become unhandled.
+    this.finished.catch(() => {});
+  }
+
+  get id(): string {
+    return this.plan.id;
+  }
+
+  step(stepId: number): StepRecord {
+    const step = this.steps[stepId - 1];
+    if (step === undefined) {
+      throw new FlowlineError(ErrorCode.STEP_NOT_FOUND, `plan ${this.id} has no step ${stepId}`, {
+        planId: this.id,
+        stepId,
+      });
+    }
+    return step;
+  }
+
+  action(actionId: number): ActionRecord {
+    return this.actions[actionId - 1] as ActionRecord;
+  }
+
+  dependentsOf(stepId: number): readonly number[] {
+    return this.#dependents.get(stepId) ?? [];
+  }
+
+  /** Whether nothing of this plan is queued, running or suspended. */
+  get idle(): boolean {
+    return this.queued === 0 && this.active === 0 && this.suspended.size === 0;
+  }
+
+  /** The action's own rescue strategy; an action whose `rescueStrategy` throws pauses. */
+  rescueStrategyOf(actionId: number, logger: Logger): RescueStrategy {
+    const record = this.action(actionId);
+    try {
+      const action = instantiate(this.classes[actionId - 1] as ActionClass, {
+        planId: this.id,
+        actionId,
+        phase: 'rescue',
+        input: record.input,
+        output: record.output,
+      });
+      const strategy = action.rescueStrategy();
+      if (strategy === 'pause' || strategy === 'skip' || strategy === 'fail') return strategy;
+      logger.warn(`rescueStrategy() of ${record.className} returned ${String(strategy)}; pausing`);
+    } catch (error) {
+      logger.error(`rescueStrategy() of ${record.className} threw; pausing`, { error });
+    }
+    return 'pause';
+  }
+
+  /** Recomputes the plan's result and progress from its steps. */
+  refreshOutcome(): void {
+    this.plan.result = computeResult(this.steps);
+    this.plan.progress = computeProgress(this.steps);
+  }
+
+  /** A detached snapshot of the plan as it stands. */
+  snapshot(): ExecutionPlan {
+    return toExecutionPlan({ plan: this.plan, actions: this.actions, steps: this.steps }, true);
+  }
+}
+
+/**
+ * Assembles the public {@link ExecutionPlan} from stored records.
+ *
+ * @param stored - the plan with its actions and steps
+ * @param copy - whether to deep-copy the records (when they are live engine state)
+ */
+export function toExecutionPlan(stored: StoredPlan, copy: boolean): ExecutionPlan {
+  const plan = stored.plan;
+  const clone = <T>(value: T): T => (copy ? (cloneJson(value as never) as T) : value);
+  const snapshot: ExecutionPlan = {
+    id: plan.id,
+    label: plan.label,
+    state: plan.state,
+    result: plan.result,
+    progress: computeProgress(stored.steps),
+    rootActionId: plan.rootActionId,
+    actions: clone(stored.actions),
+    steps: clone(stored.steps),
+    runFlow: clone(plan.runFlow),
+    finalizeFlow: clone(plan.finalizeFlow),
+    history: clone(plan.history),
+  };
+  if (plan.startedAt !== undefined) snapshot.startedAt = plan.startedAt;
+  if (plan.endedAt !== undefined) snapshot.endedAt = plan.endedAt;
+  return snapshot;
+}

@@ -1,0 +1,57 @@
+/**
+ * Flowline: an embeddable workflow engine in the Dynflow tradition.
+ *
+ * @packageDocumentation
+ */
+export { Action } from './action/action.js';
+export type { OutputReference, ReferenceBrand } from './action/output-reference.js';
+export type { SuspendedAction } from './action/suspend.js';
+export type {
+  ActionClass,
+  AnyAction,
+  InputOf,
+  OutputOf,
+  PlanArgs,
+  Planned,
+  RescueStrategy,
+} from './action/types.js';
+export { ErrorCode, FlowlineError } from './errors.js';
+export type { ErrorDetails, SerializedError } from './errors.js';
+export type { Clock, TimerHandle } from './executor/clock.js';
+export { systemClock } from './executor/clock.js';
+export type { Executor, ExecutorContext } from './executor/executor.js';
+export { ParallelExecutor } from './executor/parallel-executor.js';
+export type {
+  EventEnvelope,
+  PersistenceAdapter,
+  PlanFilter,
+  PlanScoped,
+  StepClaim,
+  StoredPlan,
+  WriteBatch,
+} from './persistence/adapter.js';
+export { MemoryAdapter } from './persistence/memory-adapter.js';
+export type { AtomFlow, ComposedFlow, ConcurrenceFlow, Flow, SequenceFlow } from './plan/flow.js';
+export type {
+  ActionRecord,
+  ExecutionPlan,
+  HistoryEntry,
+  JsonObject,
+  JsonValue,
+  PlanRecord,
+  StepRecord,
+} from './plan/records.js';
+export { SCHEMA_VERSION } from './plan/records.js';
+export { PlanResult, PlanState, StepState } from './plan/states.js';
+export type { Phase } from './plan/states.js';
+export type {
+  PlanStateEvent,
+  StepStateEvent,
+  WorldEventListener,
+  WorldEventMap,
+} from './world/events.js';
+export type { LogMeta, Logger } from './world/logger.js';
+export { consoleLogger, silentLogger } from './world/logger.js';
+export type { WorldOptions } from './world/options.js';
+export type { Triggered } from './world/world.js';
+export { World } from './world/world.js';

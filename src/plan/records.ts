@@ -1,0 +1,116 @@
+import type { SerializedError } from '../errors.js';
+import type { ComposedFlow } from './flow.js';
+import type { Phase, PlanResult, PlanState, StepState } from './states.js';
+
+/** A JSON value: what inputs, outputs and event payloads are made of. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Version of the stored record format; bumped on every incompatible change. */
+export const SCHEMA_VERSION = 1;
+
+/** One action of a plan, with its input and output. */
+export interface ActionRecord {
+  /** Action id, unique within its plan, starting at 1 (the root action). */
+  id: number;
+  /** The action's registered name (`static actionName`, default the class name). */
+  className: string;
+  /** Input set by `planSelf`; output references are kept as `{ $flowlineRef: { actionId, path } }`. */
+  input: JsonObject;
+  /** Output written by `run`. */
+  output: JsonObject;
+  /** The step that planned this action. */
+  planStepId: number;
+  /** The run step, when the action defines `run`. */
+  runStepId?: number;
+  /** The finalize step, when the action defines `finalize`. */
+  finalizeStepId?: number;
+  /** The action that planned this one; absent for the root action. */
+  parentId?: number;
+}
+
+/** One step of a plan: the plan, run or finalize phase of one action. */
+export interface StepRecord {
+  /** Step id, unique within its plan, starting at 1. */
+  id: number;
+  /** The action whose phase this step executes. */
+  actionId: number;
+  /** The action's registered name. */
+  className: string;
+  /** Which phase of the action this step executes. */
+  phase: Phase;
+  /** Current state. */
+  state: StepState;
+  /** The error of the last failed execution. */
+  error?: SerializedError;
+  /** ISO time the step first started. */
+  startedAt?: string;
+  /** ISO time the step last ended. */
+  endedAt?: string;
+  /** How far the step is, 0..1. */
+  progress: number;
+  /** Weight of this step in the plan's progress. @default 1 */
+  progressWeight: number;
+  /** Run steps this step waits for because its input references their output. */
+  requires?: number[];
+}
+
+/** One line of an execution plan's history. */
+export interface HistoryEntry {
+  /** ISO time. */
+  at: string;
+  /** What happened (`start execution`, `pause execution`, `finish execution`, …). */
+  event: string;
+  /** The world that did it. */
+  worldId: string;
+}
+
+/** An execution plan as a plain, JSON-serializable snapshot. */
+export interface ExecutionPlan {
+  /** Plan id (a UUID). */
+  id: string;
+  /** Label, by default the root action's name. */
+  label: string;
+  /** Lifecycle state. */
+  state: PlanState;
+  /** Outcome. */
+  result: PlanResult;
+  /** ISO time planning started. */
+  startedAt?: string;
+  /** ISO time the plan stopped. */
+  endedAt?: string;
+  /** Weighted progress of run and finalize steps, 0..1. */
+  progress: number;
+  /** The action that was triggered. */
+  rootActionId: number;
+  /** Every action, ordered by id. */
+  actions: ActionRecord[];
+  /** Every step, ordered by id. */
+  steps: StepRecord[];
+  /** Order of run steps (always a concurrence at the root). */
+  runFlow: ComposedFlow;
+  /** Order of finalize steps (always a sequence). */
+  finalizeFlow: ComposedFlow;
+  /** What happened to the plan, in order. */
+  history: HistoryEntry[];
+}
+
+/** The plan-level part of an {@link ExecutionPlan}, as stored (actions and steps are separate). */
+export interface PlanRecord {
+  /** Stored record format version. */
+  schemaVersion: number;
+  id: string;
+  label: string;
+  state: PlanState;
+  result: PlanResult;
+  startedAt?: string;
+  endedAt?: string;
+  /** Progress at the last plan-level write (live progress is computed from the steps). */
+  progress: number;
+  rootActionId: number;
+  runFlow: ComposedFlow;
+  finalizeFlow: ComposedFlow;
+  history: HistoryEntry[];
+}

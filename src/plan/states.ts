@@ -1,0 +1,160 @@
+import { ErrorCode, FlowlineError } from '../errors.js';
+
+/**
+ * Lifecycle of an execution plan. Outcome is kept apart, in {@link PlanResult}.
+ *
+ * - `pending`: created, nothing done yet.
+ * - `scheduled`: a delayed plan waiting for its start time.
+ * - `planning`: the plan phase is running.
+ * - `planned`: the plan phase finished; nothing has run yet.
+ * - `running`: run or finalize steps are being executed (suspended steps keep a plan here).
+ * - `paused`: execution stopped after a failure or on request; `resume` continues it.
+ * - `stopped`: final; see the result for the outcome.
+ */
+export const PlanState = {
+  pending: 'pending',
+  scheduled: 'scheduled',
+  planning: 'planning',
+  planned: 'planned',
+  running: 'running',
+  paused: 'paused',
+  stopped: 'stopped',
+} as const;
+/** Union of {@link PlanState} values. */
+export type PlanState = (typeof PlanState)[keyof typeof PlanState];
+
+/** Outcome of an execution plan: `pending` until the plan has an outcome. */
+export const PlanResult = {
+  pending: 'pending',
+  success: 'success',
+  warning: 'warning',
+  error: 'error',
+  cancelled: 'cancelled',
+} as const;
+/** Union of {@link PlanResult} values. */
+export type PlanResult = (typeof PlanResult)[keyof typeof PlanResult];
+
+/**
+ * State of one step. Plan steps use `scheduling…error`; run steps add `suspended` and `skipping`.
+ * - `skipping`: an operator chose to skip a failed step; it becomes `skipped` when the plan resumes.
+ */
+export const StepState = {
+  scheduling: 'scheduling',
+  pending: 'pending',
+  running: 'running',
+  success: 'success',
+  suspended: 'suspended',
+  skipping: 'skipping',
+  skipped: 'skipped',
+  error: 'error',
+  cancelled: 'cancelled',
+} as const;
+/** Union of {@link StepState} values. */
+export type StepState = (typeof StepState)[keyof typeof StepState];
+
+/** The phase a step belongs to. */
+export type Phase = 'plan' | 'run' | 'finalize';
+
+type Table<S extends string> = Readonly<Record<S, readonly S[]>>;
+
+/** Dynflow's `ExecutionPlan.state_transitions`. */
+export const planTransitions: Table<PlanState> = {
+  pending: ['stopped', 'scheduled', 'planning'],
+  scheduled: ['planning', 'stopped'],
+  planning: ['planned', 'stopped'],
+  planned: ['running', 'stopped'],
+  running: ['paused', 'stopped'],
+  paused: ['running', 'stopped'],
+  stopped: [],
+};
+
+/** Dynflow's `PlanStep.state_transitions`. */
+export const planStepTransitions: Table<StepState> = {
+  scheduling: ['pending', 'error', 'cancelled'],
+  pending: ['running', 'error', 'cancelled'],
+  running: ['success', 'error', 'cancelled'],
+  success: [],
+  suspended: [],
+  skipping: [],
+  skipped: [],
+  error: [],
+  cancelled: [],
+};
+
+/** Dynflow's `RunStep.state_transitions` (plus `cancelled`, reached by cancellation). */
+export const runStepTransitions: Table<StepState> = {
+  scheduling: [],
+  pending: ['running', 'skipped', 'error', 'cancelled'],
+  running: ['success', 'error', 'suspended', 'cancelled'],
+  success: ['suspended'],
+  suspended: ['running', 'error', 'cancelled'],
+  skipping: ['error', 'skipped'],
+  skipped: [],
+  error: ['skipping', 'running'],
+  cancelled: [],
+};
+
+/** Dynflow's `FinalizeStep.state_transitions`. */
+export const finalizeStepTransitions: Table<StepState> = {
+  scheduling: [],
+  pending: ['running', 'skipped'],
+  running: ['success', 'error'],
+  success: ['pending'],
+  suspended: [],
+  skipping: [],
+  skipped: [],
+  error: ['pending', 'skipped'],
+  cancelled: [],
+};
+
+const stepTables: Readonly<Record<Phase, Table<StepState>>> = {
+  plan: planStepTransitions,
+  run: runStepTransitions,
+  finalize: finalizeStepTransitions,
+};
+
+/**
+ * Whether a step of `phase` may move from `from` to `to`.
+ *
+ * @param phase - the step's phase
+ * @param from - current state
+ * @param to - wanted state
+ */
+export function canTransitionStep(phase: Phase, from: StepState, to: StepState): boolean {
+  return stepTables[phase][from].includes(to);
+}
+
+/**
+ * Throws `ILLEGAL_STATE_TRANSITION` unless a step of `phase` may move from `from` to `to`. An illegal
+ * move is a bug in the engine, never a user error, so this fails loudly.
+ */
+export function assertStepTransition(
+  phase: Phase,
+  from: StepState,
+  to: StepState,
+  where: { planId: string; stepId: number },
+): void {
+  if (!canTransitionStep(phase, from, to)) {
+    throw new FlowlineError(
+      ErrorCode.ILLEGAL_STATE_TRANSITION,
+      `illegal ${phase} step transition ${from} → ${to} (plan ${where.planId}, step ${where.stepId})`,
+      where,
+    );
+  }
+}
+
+/** Throws `ILLEGAL_STATE_TRANSITION` unless a plan may move from `from` to `to`. */
+export function assertPlanTransition(from: PlanState, to: PlanState, planId: string): void {
+  if (!planTransitions[from].includes(to)) {
+    throw new FlowlineError(
+      ErrorCode.ILLEGAL_STATE_TRANSITION,
+      `illegal execution plan transition ${from} → ${to} (plan ${planId})`,
+      { planId },
+    );
+  }
+}
+
+/** Step states that count as done for the flow: the step will not run again unless resumed. */
+export function isStepDone(state: StepState): boolean {
+  return state === 'success' || state === 'skipped';
+}

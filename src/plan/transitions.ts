@@ -1,0 +1,54 @@
+import type { PlanRecord, StepRecord } from './records.js';
+import type { PlanState, StepState } from './states.js';
+import { assertPlanTransition, assertStepTransition } from './states.js';
+
+/** Receives every state change; the world turns them into `plan:state` / `step:state` events. */
+export interface StateListener {
+  step(planId: string, step: StepRecord): void;
+  plan(plan: PlanRecord): void;
+}
+
+/**
+ * The one function that changes a step's state: asserts the move against the phase's transition
+ * table, stamps times, and reports it.
+ *
+ * @internal
+ */
+export function changeStepState(
+  planId: string,
+  step: StepRecord,
+  to: StepState,
+  at: string,
+  listener: StateListener,
+): void {
+  assertStepTransition(step.phase, step.state, to, { planId, stepId: step.id });
+  step.state = to;
+  if (to === 'running') {
+    step.startedAt ??= at;
+    delete step.endedAt;
+  } else if (to !== 'pending' && to !== 'skipping') {
+    step.endedAt = at;
+  }
+  if (to === 'success' || to === 'skipped') step.progress = 1;
+  else if (to === 'pending') step.progress = 0;
+  if (to !== 'error') delete step.error;
+  listener.step(planId, step);
+}
+
+/**
+ * The one function that changes a plan's state: asserts the move, stamps times, and reports it.
+ *
+ * @internal
+ */
+export function changePlanState(
+  plan: PlanRecord,
+  to: PlanState,
+  at: string,
+  listener: StateListener,
+): void {
+  assertPlanTransition(plan.state, to, plan.id);
+  plan.state = to;
+  if (to === 'planning') plan.startedAt ??= at;
+  if (to === 'stopped') plan.endedAt = at;
+  listener.plan(plan);
+}
