@@ -99,7 +99,9 @@ export function toError(value: unknown): Error {
   if (typeof value === 'string') return new Error(value);
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    // JSON.stringify returns undefined for undefined and functions, whatever its type says.
+    const json = JSON.stringify(value) as string | undefined;
+    text = json ?? String(value);
   } catch {
     text = String(value);
   }

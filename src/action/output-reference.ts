@@ -60,9 +60,13 @@ export function createOutputReference(target: ReferenceTarget): unknown {
       return createOutputReference({ ...target, path: [...target.path, key] });
     },
     set() {
-      throw new FlowlineError(ErrorCode.PHASE_MISUSE, `${describe()} is read-only during planning`, {
-        actionId: target.actionId,
-      });
+      throw new FlowlineError(
+        ErrorCode.PHASE_MISUSE,
+        `${describe()} is read-only during planning`,
+        {
+          actionId: target.actionId,
+        },
+      );
     },
     has: () => false,
     ownKeys: () => [],

@@ -72,8 +72,9 @@ export class ActionRegistry {
     const map = new Map<ActionClass, ActionClass[]>();
     for (const cls of this.#byName.values()) {
       if (typeof cls.subscribe !== 'function') continue;
-      const targets = cls.subscribe();
-      for (const target of Array.isArray(targets) ? targets : [targets as ActionClass]) {
+      const targets: ActionClass | readonly ActionClass[] = cls.subscribe();
+      const list: readonly ActionClass[] = isList(targets) ? targets : [targets];
+      for (const target of list) {
         const list = map.get(target) ?? [];
         list.push(cls);
         map.set(target, list);
@@ -86,4 +87,8 @@ export class ActionRegistry {
 function describe(value: unknown): string {
   if (typeof value === 'function') return value.name || '(anonymous class)';
   return String(value);
+}
+
+function isList(value: ActionClass | readonly ActionClass[]): value is readonly ActionClass[] {
+  return Array.isArray(value);
 }

@@ -62,7 +62,9 @@ export class ParallelExecutor implements Executor {
     try {
       const stored = await ctx.adapter.loadPlan(planId);
       if (stored === undefined) {
-        throw new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${planId}`, { planId });
+        throw new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${planId}`, {
+          planId,
+        });
       }
       if (stored.plan.state !== 'planned' && stored.plan.state !== 'paused') {
         throw new FlowlineError(
@@ -121,8 +123,10 @@ export class ParallelExecutor implements Executor {
     }
     rt.inbox.set(step.id, (rt.inbox.get(step.id) ?? 0) + 1);
     await this.#ctx().adapter.enqueueEvent(event);
-    if (step.state === 'suspended') this.#wake(rt, step.id);
-    else if (step.state !== 'running') await this.#dropEvents(rt, step);
+    // The step may have moved on while the event was being stored.
+    const state = rt.step(step.id).state;
+    if (state === 'suspended') this.#wake(rt, step.id);
+    else if (state !== 'running') await this.#dropEvents(rt, step);
     return true;
   }
 
@@ -159,7 +163,10 @@ export class ParallelExecutor implements Executor {
 
   async #stepJob(rt: PlanRuntime, stepId: number): Promise<void> {
     rt.queued--;
-    if (rt.mode !== 'run') return this.#afterChange(rt);
+    if (rt.mode !== 'run') {
+      this.#afterChange(rt);
+      return;
+    }
     const step = rt.step(stepId);
     const from: StepState[] = step.phase === 'run' ? ['pending', 'error'] : ['pending'];
     await this.#runStep(rt, step, from, undefined);
@@ -171,11 +178,15 @@ export class ParallelExecutor implements Executor {
     const step = rt.step(stepId);
     if (rt.mode === 'closed' || step.state !== 'suspended') {
       rt.waking.delete(stepId);
-      return this.#afterChange(rt);
+      this.#afterChange(rt);
+      return;
     }
     const event = await ctx.adapter.takeEvent(rt.id, stepId);
     rt.waking.delete(stepId);
-    if (event === undefined) return this.#afterChange(rt);
+    if (event === undefined) {
+      this.#afterChange(rt);
+      return;
+    }
     rt.inbox.set(stepId, (rt.inbox.get(stepId) ?? 1) - 1);
     rt.suspended.delete(stepId);
     await this.#runStep(rt, step, ['suspended'], event);
@@ -191,9 +202,12 @@ export class ParallelExecutor implements Executor {
     const at = isoNow(ctx.clock);
     const claimed = await ctx.adapter.claimStep({ planId: rt.id, stepId: step.id, from, at });
     if (!claimed) {
-      ctx.logger.warn(`step ${step.id} of plan ${rt.id} was claimed elsewhere; not running it here`);
+      ctx.logger.warn(
+        `step ${step.id} of plan ${rt.id} was claimed elsewhere; not running it here`,
+      );
       if (event !== undefined) await ctx.adapter.enqueueEvent(event);
-      return this.#afterChange(rt);
+      this.#afterChange(rt);
+      return;
     }
     this.#setStep(rt, step, 'running', at);
     rt.events.flush();
@@ -232,7 +246,10 @@ export class ParallelExecutor implements Executor {
     } else {
       this.#setStep(rt, step, outcome.kind, end);
     }
-    await this.#commit(rt, { actions: [{ planId: rt.id, record: action }], steps: scoped(rt, [step]) });
+    await this.#commit(rt, {
+      actions: [{ planId: rt.id, record: action }],
+      steps: scoped(rt, [step]),
+    });
     rt.active--;
     if (outcome.kind === 'suspended') {
       rt.suspended.add(step.id);
@@ -273,7 +290,7 @@ export class ParallelExecutor implements Executor {
         if (rt.mode === 'run') this.#schedule(rt, ready);
       }
     }
-    if (director.finished && rt.phase === 'run' && rt.mode === 'run') this.#startFinalize(rt);
+    if (director.finished && rt.mode === 'run') this.#startFinalize(rt);
   }
 
   async #onError(rt: PlanRuntime): Promise<void> {

@@ -8,7 +8,7 @@ import type { StoredPlan } from '../persistence/adapter.js';
 import type { ActionRegistry } from '../action/registry.js';
 import type { EventBuffer } from '../world/events.js';
 import type { Logger } from '../world/logger.js';
-import { Director } from './director.js';
+import type { Director } from './director.js';
 
 /** Why a running plan is not scheduling normally. @internal */
 export type RuntimeMode = 'run' | 'pause' | 'fail' | 'closed';
@@ -119,7 +119,7 @@ export class PlanRuntime {
         input: record.input,
         output: record.output,
       });
-      const strategy = action.rescueStrategy();
+      const strategy: unknown = action.rescueStrategy();
       if (strategy === 'pause' || strategy === 'skip' || strategy === 'fail') return strategy;
       logger.warn(`rescueStrategy() of ${record.className} returned ${String(strategy)}; pausing`);
     } catch (error) {
@@ -148,7 +148,7 @@ export class PlanRuntime {
  */
 export function toExecutionPlan(stored: StoredPlan, copy: boolean): ExecutionPlan {
   const plan = stored.plan;
-  const clone = <T>(value: T): T => (copy ? (cloneJson(value as never) as T) : value);
+  const clone = <T>(value: T): T => (copy ? cloneJson(value as never) : value);
   const snapshot: ExecutionPlan = {
     id: plan.id,
     label: plan.label,

@@ -49,7 +49,8 @@ export function planSkip(
     }
     for (const dependentId of dependentsOf(current.id)) {
       const dependent = steps[dependentId - 1];
-      if (dependent === undefined || seen.has(dependentId) || dependent.state !== 'pending') continue;
+      if (dependent === undefined || seen.has(dependentId) || dependent.state !== 'pending')
+        continue;
       seen.add(dependentId);
       dependents.push(dependent);
       queue.push(dependent);

@@ -39,7 +39,8 @@ export interface PhaseCall {
  * @internal
  */
 export async function invokePhase(call: PhaseCall): Promise<Outcome> {
-  let suspended = false;
+  // An object, not a boolean: it is set inside the suspend closure.
+  const state = { suspended: false };
   let controller: AbortController | undefined;
   const output = cloneJson(call.output);
   const handle: SuspendedAction = {
@@ -55,7 +56,7 @@ export async function invokePhase(call: PhaseCall): Promise<Outcome> {
           stepId: call.stepId,
         });
       }
-      suspended = true;
+      state.suspended = true;
       callback?.(handle);
       throw new SuspendSignal();
     },
@@ -92,5 +93,5 @@ export async function invokePhase(call: PhaseCall): Promise<Outcome> {
     return { kind: 'error', error, output: call.output };
   }
   if (failed) return { kind: 'error', error: thrown, output: stored };
-  return { kind: suspended ? 'suspended' : 'success', output: stored };
+  return { kind: state.suspended ? 'suspended' : 'success', output: stored };
 }

@@ -1,9 +1,4 @@
-import type {
-  ActionRecord,
-  JsonValue,
-  PlanRecord,
-  StepRecord,
-} from '../plan/records.js';
+import type { ActionRecord, JsonValue, PlanRecord, StepRecord } from '../plan/records.js';
 import type { PlanResult, PlanState, StepState } from '../plan/states.js';
 
 /** A record that belongs to a plan. */

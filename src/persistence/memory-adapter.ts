@@ -44,7 +44,12 @@ export class MemoryAdapter implements PersistenceAdapter {
     for (const [planId, json] of plans) {
       const entry = this.#plans.get(planId);
       if (entry === undefined) {
-        this.#plans.set(planId, { plan: json, actions: new Map(), steps: new Map(), stepJson: new Map() });
+        this.#plans.set(planId, {
+          plan: json,
+          actions: new Map(),
+          steps: new Map(),
+          stepJson: new Map(),
+        });
         this.#order.push(planId);
       } else {
         entry.plan = json;

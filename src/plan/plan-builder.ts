@@ -97,7 +97,12 @@ export class PlanBuilder {
       }
     }
     this.#plan.result = computeResult(this.#steps);
-    changePlanState(this.#plan, this.#failed ? 'stopped' : 'planned', this.deps.now(), this.deps.listener);
+    changePlanState(
+      this.#plan,
+      this.#failed ? 'stopped' : 'planned',
+      this.deps.now(),
+      this.deps.listener,
+    );
     return { plan: this.#plan, actions: this.#actions, steps: this.#steps };
   }
 
@@ -306,7 +311,11 @@ export class PlanBuilder {
 
   /** Dry-runs the flow: with async planning, references can contradict a sequence (a cycle). */
   #checkRunnable(): void {
-    const director = new Director(this.#plan.runFlow, () => false, (id) => this.#steps[id - 1]?.requires);
+    const director = new Director(
+      this.#plan.runFlow,
+      () => false,
+      (id) => this.#steps[id - 1]?.requires,
+    );
     const ready = director.start();
     for (let stepId = ready.pop(); stepId !== undefined; stepId = ready.pop()) {
       ready.push(...director.markDone(stepId));

@@ -3,7 +3,8 @@ import type { ComposedFlow } from './flow.js';
 import type { Phase, PlanResult, PlanState, StepState } from './states.js';
 
 /** A JSON value: what inputs, outputs and event payloads are made of. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue };

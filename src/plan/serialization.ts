@@ -23,7 +23,11 @@ export function toJson(value: unknown, where: string, options: ToJsonOptions = {
 }
 
 /** Like {@link toJson}, but the value must be an object (inputs, outputs). */
-export function toJsonObject(value: unknown, where: string, options: ToJsonOptions = {}): JsonObject {
+export function toJsonObject(
+  value: unknown,
+  where: string,
+  options: ToJsonOptions = {},
+): JsonObject {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw unserializable(where, '', `must be a plain object, got ${describeType(value)}`);

@@ -76,8 +76,7 @@ export class EventHub {
  */
 export class EventBuffer implements StateListener {
   #pending: (
-    | { name: 'plan:state'; event: PlanStateEvent }
-    | { name: 'step:state'; event: StepStateEvent }
+    { name: 'plan:state'; event: PlanStateEvent } | { name: 'step:state'; event: StepStateEvent }
   )[] = [];
 
   constructor(private readonly hub: EventHub) {}
@@ -86,7 +85,13 @@ export class EventBuffer implements StateListener {
     if (!this.hub.has('step:state')) return;
     this.#pending.push({
       name: 'step:state',
-      event: { planId, stepId: step.id, actionId: step.actionId, phase: step.phase, state: step.state },
+      event: {
+        planId,
+        stepId: step.id,
+        actionId: step.actionId,
+        phase: step.phase,
+        state: step.state,
+      },
     });
   }
 

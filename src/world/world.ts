@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ActionClass, AnyAction, PlanArgs } from '../action/types.js';
+import type { ActionClass, PlanArgs } from '../action/types.js';
 import { ActionRegistry } from '../action/registry.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { Clock } from '../executor/clock.js';
@@ -68,7 +68,10 @@ export class World {
       );
     }
     if (options.id !== undefined && (typeof options.id !== 'string' || options.id === '')) {
-      throw new FlowlineError(ErrorCode.INVALID_ARGUMENT, 'World option id must be a non-empty string');
+      throw new FlowlineError(
+        ErrorCode.INVALID_ARGUMENT,
+        'World option id must be a non-empty string',
+      );
     }
     this.id = options.id ?? randomUUID();
     this.#concurrency = concurrency;
@@ -76,7 +79,8 @@ export class World {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? consoleLogger;
     this.#hub = new EventHub(this.#logger);
-    this.#executor = options.executor === false ? undefined : (options.executor ?? new ParallelExecutor());
+    this.#executor =
+      options.executor === false ? undefined : (options.executor ?? new ParallelExecutor());
     this.register(...(options.actions ?? []));
   }
 
@@ -297,7 +301,9 @@ export class World {
     }
     const records = await this.#adapter.findPlans(filter);
     const plans = await Promise.all(records.map((record) => this.#adapter.loadPlan(record.id)));
-    return plans.flatMap((stored) => (stored === undefined ? [] : [toExecutionPlan(stored, false)]));
+    return plans.flatMap((stored) =>
+      stored === undefined ? [] : [toExecutionPlan(stored, false)],
+    );
   }
 
   /**
@@ -309,10 +315,13 @@ export class World {
     return this.#hub.on(name, listener);
   }
 
-  #startPlanning(action: ActionClass, args: readonly unknown[]): { id: string; planned: Promise<ExecutionPlan> } {
+  #startPlanning(
+    action: ActionClass,
+    args: readonly unknown[],
+  ): { id: string; planned: Promise<ExecutionPlan> } {
     this.#assertStarted();
     const label = this.#registry.nameOf(action);
-    toJson(args as unknown[], `arguments of ${label}`);
+    toJson(args, `arguments of ${label}`);
     const id = randomUUID();
     const events = this.#hub.buffer();
     const planned = this.#track(
@@ -321,7 +330,7 @@ export class World {
           registry: this.#registry,
           now: () => isoNow(this.#clock),
           listener: events,
-        }).build(action as ActionClass<AnyAction>, args);
+        }).build(action, args);
         await this.#adapter.write({
           plans: [built.plan],
           actions: built.actions.map((record) => ({ planId: id, record })),
