@@ -84,7 +84,7 @@ export class Action<
     return this.#bound('trigger').planning?.trigger;
   }
 
-  /** Aborted when the step must stop early (timeout, halt, forced cancel, world closing). */
+  /** Aborted when the step must stop early (timeouts, halt and forced cancel abort it). */
   get signal(): AbortSignal {
     return this.#executing('signal').signal;
   }

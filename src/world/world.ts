@@ -53,7 +53,8 @@ export class World {
   readonly #logger: Logger;
   readonly #hub: EventHub;
   readonly #concurrency: number;
-  readonly #inFlight = new Set<Promise<unknown>>();
+  /** Plan phases in progress: close() lets them finish and store their plan. */
+  readonly #planning = new Set<Promise<unknown>>();
   #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
 
   /**
@@ -112,7 +113,7 @@ export class World {
     if (this.#state === 'closed') return;
     const wasStarted = this.#state === 'started';
     this.#state = 'closed';
-    await Promise.allSettled([...this.#inFlight]);
+    await Promise.allSettled([...this.#planning]);
     await this.#executor?.close();
     if (wasStarted) await this.#adapter.close();
   }
@@ -162,7 +163,7 @@ export class World {
    * @returns the plan once it is `paused` or `stopped`
    */
   async execute(id: string): Promise<ExecutionPlan> {
-    return this.#track(this.#needExecutor('execute').execute(id));
+    return this.#needExecutor('execute').execute(id);
   }
 
   /**
@@ -345,10 +346,10 @@ export class World {
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {
-    this.#inFlight.add(promise);
+    this.#planning.add(promise);
     void promise.then(
-      () => this.#inFlight.delete(promise),
-      () => this.#inFlight.delete(promise),
+      () => this.#planning.delete(promise),
+      () => this.#planning.delete(promise),
     );
     return promise;
   }
