@@ -24,10 +24,10 @@ import type { ActionClass, AnyAction, PlanArgs, Planned, RescueStrategy } from '
  * }
  * ```
  */
-// O appears once in the signature but is what users read and write as `this.output`.
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export class Action<
   I extends object = Record<string, unknown>,
+  // O appears once in the signature but is what users read and write as `this.output`.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
   O extends object = Record<string, unknown>,
 > {
   #context: ActionContext | undefined;
