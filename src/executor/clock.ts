@@ -23,7 +23,15 @@ export const systemClock: Clock = {
   },
 };
 
-/** ISO text of a clock's current time. @internal */
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** ISO text of a clock's current time (formatted once per millisecond). @internal */
 export function isoNow(clock: Clock): string {
-  return new Date(clock.now()).toISOString();
+  const ms = clock.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }

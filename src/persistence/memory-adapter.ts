@@ -1,4 +1,6 @@
-import type { ActionRecord, PlanRecord, StepRecord } from '../plan/records.js';
+import { ErrorCode, FlowlineError } from '../errors.js';
+import type { ActionRecord, JsonValue, PlanRecord, StepRecord } from '../plan/records.js';
+import { cloneJson } from '../plan/serialization.js';
 import type {
   EventEnvelope,
   PersistenceAdapter,
@@ -9,17 +11,16 @@ import type {
 } from './adapter.js';
 
 interface PlanEntry {
-  plan: string;
-  actions: Map<number, string>;
+  plan: PlanRecord;
+  actions: Map<number, ActionRecord>;
   steps: Map<number, StepRecord>;
-  stepJson: Map<number, string>;
 }
 
 /**
  * Keeps plans in process memory: fast, not durable. The default store of a `World`.
  *
- * Records are kept as JSON text, so what comes back is always a fresh copy and anything that would
- * not survive a durable store fails here too.
+ * Records are deep-copied on the way in and on the way out, so the engine and the store never
+ * share an object, as with a real database.
  */
 export class MemoryAdapter implements PersistenceAdapter {
   readonly #plans = new Map<string, PlanEntry>();
@@ -33,43 +34,42 @@ export class MemoryAdapter implements PersistenceAdapter {
   async close(): Promise<void> {}
 
   async write(batch: WriteBatch): Promise<void> {
-    // Serialize everything first, so a value that cannot be stored leaves nothing half-written.
-    const plans = (batch.plans ?? []).map((plan) => [plan.id, JSON.stringify(plan)] as const);
-    const actions = (batch.actions ?? []).map(
-      ({ planId, record }) => [planId, record.id, JSON.stringify(record)] as const,
-    );
-    const steps = (batch.steps ?? []).map(
-      ({ planId, record }) => [planId, record.id, JSON.stringify(record)] as const,
-    );
-    for (const [planId, json] of plans) {
-      const entry = this.#plans.get(planId);
-      if (entry === undefined) {
-        this.#plans.set(planId, {
-          plan: json,
-          actions: new Map(),
-          steps: new Map(),
-          stepJson: new Map(),
-        });
-        this.#order.push(planId);
-      } else {
-        entry.plan = json;
+    // Check and copy everything first, so a bad batch leaves nothing half-written.
+    const plans = (batch.plans ?? []).map(copy);
+    const known = new Set(plans.map((plan) => plan.id));
+    const children = [...(batch.actions ?? []), ...(batch.steps ?? [])];
+    for (const { planId } of children) {
+      if (!known.has(planId) && !this.#plans.has(planId)) {
+        throw new FlowlineError(
+          ErrorCode.STORAGE_ERROR,
+          `memory adapter: a record names plan ${planId}, which was never written`,
+          { planId },
+        );
       }
     }
-    for (const [planId, id, json] of actions) this.#entry(planId).actions.set(id, json);
-    for (const [planId, id, json] of steps) {
-      const entry = this.#entry(planId);
-      entry.stepJson.set(id, json);
-      entry.steps.set(id, JSON.parse(json) as StepRecord);
+    const actions = (batch.actions ?? []).map(
+      ({ planId, record }) => [planId, copy(record)] as const,
+    );
+    const steps = (batch.steps ?? []).map(({ planId, record }) => [planId, copy(record)] as const);
+    for (const plan of plans) {
+      const entry = this.#plans.get(plan.id);
+      if (entry === undefined) {
+        this.#plans.set(plan.id, { plan, actions: new Map(), steps: new Map() });
+        this.#order.push(plan.id);
+      } else {
+        entry.plan = plan;
+      }
     }
+    for (const [planId, record] of actions) this.#entry(planId).actions.set(record.id, record);
+    for (const [planId, record] of steps) this.#entry(planId).steps.set(record.id, record);
   }
 
   async claimStep(claim: StepClaim): Promise<boolean> {
-    const entry = this.#plans.get(claim.planId);
-    const step = entry?.steps.get(claim.stepId);
-    if (entry === undefined || step === undefined || !claim.from.includes(step.state)) return false;
+    const step = this.#plans.get(claim.planId)?.steps.get(claim.stepId);
+    if (step === undefined || !claim.from.includes(step.state)) return false;
     step.state = 'running';
     step.startedAt ??= claim.at;
-    entry.stepJson.set(step.id, JSON.stringify(step));
+    delete step.endedAt;
     return true;
   }
 
@@ -77,13 +77,9 @@ export class MemoryAdapter implements PersistenceAdapter {
     const entry = this.#plans.get(planId);
     if (entry === undefined) return undefined;
     return {
-      plan: JSON.parse(entry.plan) as PlanRecord,
-      actions: [...entry.actions.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([, json]) => JSON.parse(json) as ActionRecord),
-      steps: [...entry.stepJson.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([, json]) => JSON.parse(json) as StepRecord),
+      plan: copy(entry.plan),
+      actions: [...entry.actions.values()].sort((a, b) => a.id - b.id).map(copy),
+      steps: [...entry.steps.values()].sort((a, b) => a.id - b.id).map(copy),
     };
   }
 
@@ -92,22 +88,25 @@ export class MemoryAdapter implements PersistenceAdapter {
     const results = toSet(filter.result);
     const matches: PlanRecord[] = [];
     for (let i = this.#order.length - 1; i >= 0; i--) {
-      const entry = this.#plans.get(this.#order[i] as string);
-      if (entry === undefined) continue;
-      const plan = JSON.parse(entry.plan) as PlanRecord;
+      const plan = this.#plans.get(this.#order[i] as string)?.plan;
+      if (plan === undefined) continue;
       if (states !== undefined && !states.has(plan.state)) continue;
       if (results !== undefined && !results.has(plan.result)) continue;
       if (filter.label !== undefined && plan.label !== filter.label) continue;
       matches.push(plan);
     }
     const offset = filter.offset ?? 0;
-    return matches.slice(offset, filter.limit === undefined ? undefined : offset + filter.limit);
+    const page = matches.slice(
+      offset,
+      filter.limit === undefined ? undefined : offset + filter.limit,
+    );
+    return page.map(copy);
   }
 
   async enqueueEvent(event: EventEnvelope): Promise<void> {
     const key = `${event.planId}#${event.stepId}`;
     const queue = this.#events.get(key) ?? [];
-    queue.push(JSON.parse(JSON.stringify(event)) as EventEnvelope);
+    queue.push(copy(event));
     this.#events.set(key, queue);
   }
 
@@ -115,7 +114,7 @@ export class MemoryAdapter implements PersistenceAdapter {
     const key = `${planId}#${stepId}`;
     const queue = this.#events.get(key);
     const event = queue?.shift();
-    if (queue !== undefined && queue.length === 0) this.#events.delete(key);
+    if (queue?.length === 0) this.#events.delete(key);
     return event;
   }
 
@@ -127,12 +126,12 @@ export class MemoryAdapter implements PersistenceAdapter {
   }
 
   #entry(planId: string): PlanEntry {
-    const entry = this.#plans.get(planId);
-    if (entry === undefined) {
-      throw new Error(`memory adapter: no plan ${planId} for a child record; write the plan first`);
-    }
-    return entry;
+    return this.#plans.get(planId) as PlanEntry;
   }
+}
+
+function copy<T extends object>(record: T): T {
+  return cloneJson(record as unknown as JsonValue) as unknown as T;
 }
 
 function toSet<T>(value: T | readonly T[] | undefined): Set<T> | undefined {
