@@ -36,6 +36,8 @@ export class ParallelExecutor implements Executor {
   #queue: PQueue | undefined;
   readonly #running = new Map<string, PlanRuntime>();
   readonly #starting = new Set<string>();
+  /** Plan-level writes of plans that just paused or stopped. */
+  readonly #settling = new Set<Promise<void>>();
   #closed = false;
 
   async start(context: ExecutorContext): Promise<void> {
@@ -134,6 +136,7 @@ export class ParallelExecutor implements Executor {
     this.#closed = true;
     for (const rt of this.#running.values()) rt.mode = 'closed';
     await this.#queue?.onIdle();
+    await Promise.allSettled([...this.#settling]);
     for (const rt of this.#running.values()) {
       rt.reject(
         new FlowlineError(
@@ -287,7 +290,8 @@ export class ParallelExecutor implements Executor {
     for (const step of steps) {
       if (step.phase !== 'run') continue;
       for (const ready of director.markDone(step.id)) {
-        if (rt.mode === 'run') this.#schedule(rt, ready);
+        // A step skipped together with this one is ready for the director but must not run.
+        if (rt.mode === 'run' && !isStepDone(rt.step(ready).state)) this.#schedule(rt, ready);
       }
     }
     if (director.finished && rt.mode === 'run') this.#startFinalize(rt);
@@ -344,7 +348,13 @@ export class ParallelExecutor implements Executor {
 
   /** Decides whether the plan is now paused or stopped. */
   #afterChange(rt: PlanRuntime): void {
-    if (!rt.idle || !this.#running.has(rt.id) || rt.mode === 'closed') return;
+    if (!rt.idle || !this.#running.has(rt.id)) return;
+    if (rt.mode === 'closed') {
+      // Closing starts nothing new, but a plan whose last step just finished is still stopped.
+      const done = rt.steps.every((s) => s.phase === 'plan' || isStepDone(s.state));
+      if (done) this.#settle(rt, 'stopped');
+      return;
+    }
     if (rt.mode === 'pause') return this.#settle(rt, 'paused');
     if (rt.mode === 'fail') return this.#settle(rt, 'stopped');
     if (rt.phase === 'finalize' && rt.finalizeOrder.every((id) => isStepDone(rt.step(id).state))) {
@@ -363,7 +373,7 @@ export class ParallelExecutor implements Executor {
       event: state === 'paused' ? 'pause execution' : 'finish execution',
       worldId: ctx.worldId,
     });
-    this.#commit(rt, { plans: [rt.plan] }).then(
+    const settled = this.#commit(rt, { plans: [rt.plan] }).then(
       () => {
         rt.resolve(rt.snapshot());
       },
@@ -371,6 +381,8 @@ export class ParallelExecutor implements Executor {
         this.#crash(rt, error);
       },
     );
+    this.#settling.add(settled);
+    void settled.finally(() => this.#settling.delete(settled));
   }
 
   #setStep(rt: PlanRuntime, step: StepRecord, to: StepState, at: string): void {

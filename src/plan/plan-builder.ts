@@ -153,8 +153,17 @@ export class PlanBuilder {
     }
     if (isThenable(result)) {
       const settled = Promise.resolve(result).then(
-        () => this.#finishAction(cls, slot, args, handle, record),
-        (error: unknown) => this.#fail(planStep, error),
+        () => {
+          try {
+            this.#finishAction(cls, slot, args, handle, record);
+          } catch (error) {
+            // A subscriber failed; its own plan step holds the error already.
+            if (!this.#recorded.has(toError(error))) this.#fail(planStep, error);
+          }
+        },
+        (error: unknown) => {
+          this.#fail(planStep, error);
+        },
       );
       this.#pending.add(settled);
       void settled.finally(() => this.#pending.delete(settled));

@@ -31,7 +31,8 @@ export function changeStepState(
   }
   if (to === 'success' || to === 'skipped') step.progress = 1;
   else if (to === 'pending') step.progress = 0;
-  if (to !== 'error') delete step.error;
+  // A step running again or succeeding sheds its old error; a skipped one keeps it: it says why.
+  if (to === 'running' || to === 'pending' || to === 'success') delete step.error;
   listener.step(planId, step);
 }
 
