@@ -12,9 +12,11 @@ export interface ReferenceBrand {
  * stands for, so `planned.output.id` fits where a `string` is expected; at run time it is replaced by
  * the persisted value, and the referencing step runs after the referenced one.
  */
-export type OutputReference<T> = (T extends object
-  ? { readonly [K in keyof T]-?: OutputReference<Exclude<T[K], undefined>> }
-  : T) &
+export type OutputReference<T> = (T extends readonly (infer E)[]
+  ? OutputReference<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]-?: OutputReference<Exclude<T[K], undefined>> }
+    : T) &
   ReferenceBrand;
 
 /** What a reference points at. */

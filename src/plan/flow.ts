@@ -35,26 +35,40 @@ export function composed(type: ComposedFlow['type']): ComposedFlow {
 /**
  * Simplifies a flow tree the way Dynflow's `flatten!` does: empty composites disappear, a composite
  * with one part becomes that part, and a sequence inside a sequence (or a concurrence inside a
- * concurrence) is merged into its parent. Iterative, so deep trees do not overflow the stack.
+ * concurrence) is merged into its parent. Linear in the size of the tree and iterative, so deep or
+ * wide trees neither overflow the stack nor copy lists level after level.
  *
  * @param root - the tree to simplify; it is not modified
  * @param rootType - the kind the result must have (the root run flow is always a concurrence)
  */
 export function normalizeFlow(root: Flow, rootType: ComposedFlow['type']): ComposedFlow {
-  const simplified = simplify(root);
-  if (simplified === undefined) return composed(rootType);
-  if (simplified.type === rootType) return simplified;
-  return { type: rootType, flows: [simplified] };
+  const shape = analyse(root);
+  if (shape.empty.has(root)) return composed(rootType);
+  const top = shape.collapse(root);
+  const result: ComposedFlow = composed(rootType);
+  if (top.type !== rootType) {
+    result.flows.push(top.type === 'atom' ? top : expand(top, shape));
+    return result;
+  }
+  fill(top, result.flows, shape);
+  return result;
 }
 
-function simplify(flow: Flow): Flow | undefined {
-  if (flow.type === 'atom') return flow;
-  // Post-order over an explicit stack: children are simplified before their parent.
-  const results = new Map<ComposedFlow, Flow | undefined>();
-  const stack: { node: ComposedFlow; expanded: boolean }[] = [{ node: flow, expanded: false }];
+interface Shape {
+  /** Composites with no step below them. */
+  readonly empty: Set<Flow>;
+  /** Follows composites that have exactly one non-empty part down to that part. */
+  collapse(flow: Flow): Flow;
+}
+
+/** One post-order pass: which composites are empty, and which have a single non-empty part. */
+function analyse(root: Flow): Shape {
+  const empty = new Set<Flow>();
+  const only = new Map<Flow, Flow>();
+  const stack: { node: ComposedFlow; expanded: boolean }[] = [];
+  if (root.type !== 'atom') stack.push({ node: root, expanded: false });
   while (stack.length > 0) {
-    const frame = stack[stack.length - 1];
-    if (frame === undefined) break;
+    const frame = stack[stack.length - 1] as { node: ComposedFlow; expanded: boolean };
     if (!frame.expanded) {
       frame.expanded = true;
       for (const child of frame.node.flows) {
@@ -63,23 +77,57 @@ function simplify(flow: Flow): Flow | undefined {
       continue;
     }
     stack.pop();
-    const parts: Flow[] = [];
+    let count = 0;
+    let last: Flow | undefined;
     for (const child of frame.node.flows) {
-      const done = child.type === 'atom' ? child : results.get(child);
-      if (done === undefined) continue;
-      if (done.type === frame.node.type) parts.push(...done.flows);
-      else parts.push(done);
+      if (empty.has(child)) continue;
+      count++;
+      last = child;
     }
-    results.set(
-      frame.node,
-      parts.length === 0
-        ? undefined
-        : parts.length === 1
-          ? parts[0]
-          : { type: frame.node.type, flows: parts },
-    );
+    if (count === 0) empty.add(frame.node);
+    else if (count === 1 && last !== undefined) only.set(frame.node, last);
   }
-  return results.get(flow);
+  return {
+    empty,
+    collapse(flow) {
+      let current = flow;
+      for (let next = only.get(current); next !== undefined; next = only.get(current)) {
+        current = next;
+      }
+      return current;
+    },
+  };
+}
+
+/** A new composite of `node`'s kind holding its simplified parts. */
+function expand(node: ComposedFlow, shape: Shape): ComposedFlow {
+  const out: ComposedFlow = composed(node.type);
+  fill(node, out.flows, shape);
+  return out;
+}
+
+/** Appends the simplified parts of `node` to `into`, a list of a composite of `node`'s kind. */
+function fill(node: ComposedFlow, into: Flow[], shape: Shape): void {
+  const stack: { node: ComposedFlow; index: number; into: Flow[] }[] = [{ node, index: 0, into }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as { node: ComposedFlow; index: number; into: Flow[] };
+    const child = frame.node.flows[frame.index++];
+    if (child === undefined) {
+      stack.pop();
+      continue;
+    }
+    if (shape.empty.has(child)) continue;
+    const part = shape.collapse(child);
+    if (part.type === 'atom') {
+      frame.into.push(part);
+    } else if (part.type === frame.node.type) {
+      stack.push({ node: part, index: 0, into: frame.into });
+    } else {
+      const out: ComposedFlow = composed(part.type);
+      frame.into.push(out);
+      stack.push({ node: part, index: 0, into: out.flows });
+    }
+  }
 }
 
 /**

@@ -29,10 +29,11 @@ export function toJsonObject(
   options: ToJsonOptions = {},
 ): JsonObject {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw unserializable(where, '', `must be a plain object, got ${describeType(value)}`);
+  const json = typeof value === 'object' && value !== null ? toJson(value, where, options) : value;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw unserializable(where, '', `must be a plain object, got ${describeType(json)}`);
   }
-  return toJson(value, where, options) as JsonObject;
+  return json as JsonObject;
 }
 
 function convert(
@@ -52,7 +53,7 @@ function convert(
     case 'object':
       break;
     default:
-      throw unserializable(where, path, `a ${typeof value} is not JSON-serializable`);
+      throw unserializable(where, path, `${describeType(value)} is not JSON-serializable`);
   }
   if (value === null) return null;
   const target = referenceTarget(value);
@@ -81,6 +82,13 @@ function convert(
     }
     const out: JsonObject = {};
     for (const key of Object.keys(value)) {
+      if (key === RESERVED_KEY) {
+        throw unserializable(
+          where,
+          path,
+          `the key ${RESERVED_KEY} is reserved for output references`,
+        );
+      }
       const item = (value as Record<string, unknown>)[key];
       if (item === undefined) continue;
       out[key] = convert(item, where, `${path}.${key}`, ancestors, options);
@@ -91,8 +99,11 @@ function convert(
   }
 }
 
+const RESERVED_KEY = '$flowlineRef';
+
 function describeType(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
   if (typeof value !== 'object') return `a ${typeof value}`;
   const name = (value as { constructor?: { name?: string } }).constructor?.name;

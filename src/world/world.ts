@@ -61,7 +61,7 @@ export class World {
    * @param options - store, actions, concurrency and the rest; every field is optional
    */
   constructor(options: WorldOptions = {}) {
-    const concurrency = options.concurrency ?? 10;
+    const concurrency = options.concurrency === undefined ? 10 : options.concurrency;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new FlowlineError(
         ErrorCode.INVALID_ARGUMENT,
@@ -322,7 +322,10 @@ export class World {
   ): { id: string; planned: Promise<ExecutionPlan> } {
     this.#assertStarted();
     const label = this.#registry.nameOf(action);
-    toJson(args, `arguments of ${label}`);
+    // Arguments must be data (they may be stored for delayed plans); an omitted optional one is fine.
+    args.forEach((arg, index) => {
+      if (arg !== undefined) toJson(arg, `argument ${index + 1} of ${label}`);
+    });
     const id = randomUUID();
     const events = this.#hub.buffer();
     const planned = this.#track(
