@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ActionRegistry } from '../../src/action/registry.js';
 import type { ActionClass, ExecutionPlan, RescueStrategy, StepRecord } from '../../src/index.js';
 import { Action, FlowlineError, World, silentLogger } from '../../src/index.js';
+import { caughtFlowlineError as caught } from '../helpers/errors.js';
 
 const worlds: World[] = [];
 afterEach(async () => {
@@ -13,16 +14,6 @@ async function startWorld(...actions: ActionClass[]): Promise<World> {
   worlds.push(world);
   await world.start();
   return world;
-}
-
-function caught(fn: () => unknown): FlowlineError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlowlineError);
-    return error as FlowlineError;
-  }
-  throw new Error('expected a FlowlineError, nothing was thrown');
 }
 
 function stepsOf(plan: ExecutionPlan, phase: StepRecord['phase']): StepRecord[] {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createOutputReference } from '../../src/action/output-reference.js';
 import type { ReferenceTarget } from '../../src/action/output-reference.js';
-import { FlowlineError } from '../../src/errors.js';
 import type { JsonObject, JsonValue } from '../../src/plan/records.js';
 import {
   cloneJson,
@@ -10,16 +9,7 @@ import {
   toJson,
   toJsonObject,
 } from '../../src/plan/serialization.js';
-
-function thrown(fn: () => unknown): FlowlineError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlowlineError);
-    return error as FlowlineError;
-  }
-  throw new Error('expected a FlowlineError, nothing was thrown');
-}
+import { caughtFlowlineError as thrown } from '../helpers/errors.js';
 
 /**
  * Expects UNSERIALIZABLE_VALUE with a message `input of X at <path>: <reason>` (no ` at …` for the

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { FlowlineError } from '../../src/errors.js';
 import type { Phase, PlanState, StepState } from '../../src/plan/states.js';
 import {
   PlanState as PlanStates,
@@ -13,6 +12,7 @@ import {
   planTransitions,
   runStepTransitions,
 } from '../../src/plan/states.js';
+import { caughtFlowlineError as caught } from '../helpers/errors.js';
 
 type Table<S extends string> = Partial<Record<S, readonly S[]>>;
 
@@ -71,16 +71,6 @@ function expected(phase: Phase, from: StepState): StepState[] {
   if (phase === 'plan') return [...(dynflowPlanStep[from] ?? [])];
   if (phase === 'finalize') return [...(dynflowFinalizeStep[from] ?? [])];
   return [...(dynflowRunStep[from] ?? []), ...(flowlineRunExtras[from] ?? [])];
-}
-
-function caught(fn: () => void): FlowlineError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlowlineError);
-    return error as FlowlineError;
-  }
-  throw new Error('expected a FlowlineError, nothing was thrown');
 }
 
 describe('state enums', () => {

@@ -8,6 +8,7 @@ import type {
   WorldOptions,
 } from '../../src/index.js';
 import { Action, FlowlineError, MemoryAdapter, World, silentLogger } from '../../src/index.js';
+import { caughtFlowlineError as syncFailure } from '../helpers/errors.js';
 
 const worlds: World[] = [];
 afterEach(async () => {
@@ -30,16 +31,6 @@ async function startWorld(actions: ActionClass[], options: WorldOptions = {}): P
 async function failure(fn: () => unknown): Promise<FlowlineError> {
   try {
     await fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlowlineError);
-    return error as FlowlineError;
-  }
-  throw new Error('expected a FlowlineError, nothing was thrown');
-}
-
-function syncFailure(fn: () => unknown): FlowlineError {
-  try {
-    fn();
   } catch (error) {
     expect(error).toBeInstanceOf(FlowlineError);
     return error as FlowlineError;
