@@ -23,6 +23,7 @@ export const ErrorCode = {
   PHASE_MISUSE: 'PHASE_MISUSE',
   SINGLETON_ACTIVE: 'SINGLETON_ACTIVE',
   STORAGE_ERROR: 'STORAGE_ERROR',
+  INVALID_PLAN: 'INVALID_PLAN',
   WORLD_NOT_STARTED: 'WORLD_NOT_STARTED',
   WORLD_CLOSED: 'WORLD_CLOSED',
   NOT_AN_EXECUTOR: 'NOT_AN_EXECUTOR',
@@ -41,6 +42,8 @@ export interface ErrorDetails {
   readonly actionId?: number;
   /** The underlying error, when this one wraps another. */
   readonly cause?: unknown;
+  /** Whether trying the same operation again may succeed (a busy database, a dropped connection). */
+  readonly retryable?: boolean;
 }
 
 /**
@@ -61,6 +64,8 @@ export class FlowlineError extends Error {
   readonly stepId: number | undefined;
   /** The action concerned, when there is one. */
   readonly actionId: number | undefined;
+  /** Whether trying the same operation again may succeed. */
+  readonly retryable: boolean;
 
   /**
    * @param code - the stable error code
@@ -74,6 +79,7 @@ export class FlowlineError extends Error {
     this.planId = details.planId;
     this.stepId = details.stepId;
     this.actionId = details.actionId;
+    this.retryable = details.retryable ?? false;
   }
 }
 

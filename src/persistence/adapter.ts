@@ -15,6 +15,69 @@ export interface WriteBatch {
   readonly plans?: readonly PlanRecord[];
   readonly actions?: readonly PlanScoped<ActionRecord>[];
   readonly steps?: readonly PlanScoped<StepRecord>[];
+  /** Delayed-plan records to insert or replace (key: plan id). */
+  readonly delayedPlans?: readonly DelayedPlanRecord[];
+  /** Plan ids whose delayed-plan record is removed. */
+  readonly deleteDelayedPlans?: readonly string[];
+  /** Plan dependencies to add (`planId` starts only after `dependsOn` stopped); duplicates are ignored. */
+  readonly dependencies?: readonly PlanDependency[];
+}
+
+/** A plan waiting to be started later (`world.delay`). */
+export interface DelayedPlanRecord {
+  readonly planId: string;
+  /** ISO time the plan may start. */
+  readonly startAt: string;
+  /** ISO time after which the plan must not start any more. */
+  readonly startBefore?: string;
+  /** The arguments to plan it with. */
+  readonly args: readonly JsonValue[];
+  /** A frozen delayed plan is not started until it is thawed. */
+  readonly frozen: boolean;
+}
+
+/** `planId` may start only once `dependsOn` is stopped (`world.chain`). */
+export interface PlanDependency {
+  readonly planId: string;
+  readonly dependsOn: string;
+}
+
+/** One log line written by a step (`this.log`). */
+export interface StepLogLine {
+  readonly planId: string;
+  readonly stepId: number;
+  /** ISO time. */
+  readonly at: string;
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly meta?: JsonValue;
+}
+
+/** A world registered in the store (the coordinator's view of a process). */
+export interface WorldRecord {
+  readonly id: string;
+  /** Host name of the process. */
+  readonly host: string;
+  /** Process id on that host. */
+  readonly pid: number;
+  /** Whether the world executes plans (false for client-only worlds). */
+  readonly executor: boolean;
+  /** ISO time the world started. */
+  readonly startedAt: string;
+  /** ISO time of its last heartbeat. */
+  readonly heartbeatAt: string;
+}
+
+/** A lock held by a world, e.g. `execution-plan:<id>` or `singleton:<action>`. */
+export interface LockRecord {
+  /** What is locked; unique. */
+  readonly key: string;
+  /** The world holding it. */
+  readonly ownerId: string;
+  /** The plan the lock is about, when there is one. */
+  readonly planId?: string;
+  /** ISO time it was taken. */
+  readonly acquiredAt: string;
 }
 
 /** A plan with all of its actions and steps, as stored. */
@@ -87,4 +150,34 @@ export interface PersistenceAdapter {
   takeEvent(planId: string, stepId: number): Promise<EventEnvelope | undefined>;
   /** Removes every event queued for a step and returns them. */
   dropEvents(planId: string, stepId: number): Promise<EventEnvelope[]>;
+
+  /** The delayed-plan record of a plan, or `undefined`. */
+  loadDelayedPlan(planId: string): Promise<DelayedPlanRecord | undefined>;
+  /** Unfrozen delayed plans whose `startAt` is at or before `dueBy` (ISO), oldest first. */
+  findDueDelayedPlans(dueBy: string, limit?: number): Promise<DelayedPlanRecord[]>;
+  /** The plans `planId` waits for. */
+  findDependencies(planId: string): Promise<string[]>;
+  /** The plans waiting for `planId`. */
+  findDependents(planId: string): Promise<string[]>;
+
+  /** Appends log lines, in order. */
+  appendLogs(lines: readonly StepLogLine[]): Promise<void>;
+  /** The log lines of a plan (of one step when `stepId` is given), in the order written. */
+  loadLogs(planId: string, stepId?: number): Promise<StepLogLine[]>;
+
+  /** Inserts or replaces a world record. */
+  registerWorld(world: WorldRecord): Promise<void>;
+  /** Records a heartbeat; `false` when the world is no longer registered (it was invalidated). */
+  heartbeat(worldId: string, at: string): Promise<boolean>;
+  /** Every registered world. */
+  findWorlds(): Promise<WorldRecord[]>;
+  /** Removes a world record and releases every lock it holds, atomically. */
+  unregisterWorld(worldId: string): Promise<void>;
+
+  /** Takes a lock if nobody holds its key; `true` if this caller now holds it. */
+  acquireLock(lock: LockRecord): Promise<boolean>;
+  /** Releases a lock if `ownerId` holds it. */
+  releaseLock(key: string, ownerId: string): Promise<void>;
+  /** Locks held by a world. */
+  findLocks(ownerId: string): Promise<LockRecord[]>;
 }

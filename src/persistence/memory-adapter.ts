@@ -2,11 +2,16 @@ import { ErrorCode, FlowlineError } from '../errors.js';
 import type { ActionRecord, JsonValue, PlanRecord, StepRecord } from '../plan/records.js';
 import { cloneJson } from '../plan/serialization.js';
 import type {
+  DelayedPlanRecord,
   EventEnvelope,
+  LockRecord,
   PersistenceAdapter,
+  PlanDependency,
   PlanFilter,
   StepClaim,
+  StepLogLine,
   StoredPlan,
+  WorldRecord,
   WriteBatch,
 } from './adapter.js';
 
@@ -26,6 +31,11 @@ export class MemoryAdapter implements PersistenceAdapter {
   readonly #plans = new Map<string, PlanEntry>();
   readonly #order: string[] = [];
   readonly #events = new Map<string, EventEnvelope[]>();
+  readonly #delayed = new Map<string, DelayedPlanRecord>();
+  readonly #dependencies: PlanDependency[] = [];
+  readonly #logs = new Map<string, StepLogLine[]>();
+  readonly #worlds = new Map<string, WorldRecord>();
+  readonly #locks = new Map<string, LockRecord>();
 
   /** Nothing to open. */
   async start(): Promise<void> {}
@@ -51,6 +61,10 @@ export class MemoryAdapter implements PersistenceAdapter {
       ({ planId, record }) => [planId, copy(record)] as const,
     );
     const steps = (batch.steps ?? []).map(({ planId, record }) => [planId, copy(record)] as const);
+    const delayed = (batch.delayedPlans ?? []).map(copy);
+    const dependencies = (batch.dependencies ?? []).filter(
+      (d) => !this.#dependencies.some((e) => e.planId === d.planId && e.dependsOn === d.dependsOn),
+    );
     for (const plan of plans) {
       const entry = this.#plans.get(plan.id);
       if (entry === undefined) {
@@ -62,6 +76,9 @@ export class MemoryAdapter implements PersistenceAdapter {
     }
     for (const [planId, record] of actions) this.#entry(planId).actions.set(record.id, record);
     for (const [planId, record] of steps) this.#entry(planId).steps.set(record.id, record);
+    for (const record of delayed) this.#delayed.set(record.planId, record);
+    for (const planId of batch.deleteDelayedPlans ?? []) this.#delayed.delete(planId);
+    for (const dependency of dependencies) this.#dependencies.push(copy(dependency));
   }
 
   async claimStep(claim: StepClaim): Promise<boolean> {
@@ -123,6 +140,74 @@ export class MemoryAdapter implements PersistenceAdapter {
     const queue = this.#events.get(key) ?? [];
     this.#events.delete(key);
     return queue;
+  }
+
+  async loadDelayedPlan(planId: string): Promise<DelayedPlanRecord | undefined> {
+    const record = this.#delayed.get(planId);
+    return record === undefined ? undefined : copy(record);
+  }
+
+  async findDueDelayedPlans(dueBy: string, limit?: number): Promise<DelayedPlanRecord[]> {
+    const due = [...this.#delayed.values()]
+      .filter((record) => !record.frozen && record.startAt <= dueBy)
+      .sort((a, b) => (a.startAt < b.startAt ? -1 : a.startAt > b.startAt ? 1 : 0));
+    return due.slice(0, limit).map(copy);
+  }
+
+  async findDependencies(planId: string): Promise<string[]> {
+    return this.#dependencies.filter((d) => d.planId === planId).map((d) => d.dependsOn);
+  }
+
+  async findDependents(planId: string): Promise<string[]> {
+    return this.#dependencies.filter((d) => d.dependsOn === planId).map((d) => d.planId);
+  }
+
+  async appendLogs(lines: readonly StepLogLine[]): Promise<void> {
+    const copies = lines.map(copy);
+    for (const line of copies) {
+      const list = this.#logs.get(line.planId) ?? [];
+      list.push(line);
+      this.#logs.set(line.planId, list);
+    }
+  }
+
+  async loadLogs(planId: string, stepId?: number): Promise<StepLogLine[]> {
+    const lines = this.#logs.get(planId) ?? [];
+    return lines.filter((line) => stepId === undefined || line.stepId === stepId).map(copy);
+  }
+
+  async registerWorld(world: WorldRecord): Promise<void> {
+    this.#worlds.set(world.id, copy(world));
+  }
+
+  async heartbeat(worldId: string, at: string): Promise<boolean> {
+    const world = this.#worlds.get(worldId);
+    if (world === undefined) return false;
+    this.#worlds.set(worldId, { ...world, heartbeatAt: at });
+    return true;
+  }
+
+  async findWorlds(): Promise<WorldRecord[]> {
+    return [...this.#worlds.values()].map(copy);
+  }
+
+  async unregisterWorld(worldId: string): Promise<void> {
+    this.#worlds.delete(worldId);
+    for (const [key, lock] of this.#locks) if (lock.ownerId === worldId) this.#locks.delete(key);
+  }
+
+  async acquireLock(lock: LockRecord): Promise<boolean> {
+    if (this.#locks.has(lock.key)) return false;
+    this.#locks.set(lock.key, copy(lock));
+    return true;
+  }
+
+  async releaseLock(key: string, ownerId: string): Promise<void> {
+    if (this.#locks.get(key)?.ownerId === ownerId) this.#locks.delete(key);
+  }
+
+  async findLocks(ownerId: string): Promise<LockRecord[]> {
+    return [...this.#locks.values()].filter((lock) => lock.ownerId === ownerId).map(copy);
   }
 
   #entry(planId: string): PlanEntry {
