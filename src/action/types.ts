@@ -14,6 +14,11 @@ export interface ActionClass<A extends AnyAction = AnyAction> {
   new (): A;
   /** Name the action is stored under. @default the class name */
   readonly actionName?: string;
+  /**
+   * Whether `run` may safely run again after its process died mid-step: then a world that recovers
+   * the plan re-runs the step instead of failing it with `ABNORMAL_TERMINATION`. @default false
+   */
+  readonly idempotent?: boolean;
   /** Plan this action whenever one of the returned actions is planned, with the same arguments. */
   subscribe?(): ActionClass | readonly ActionClass[];
 }

@@ -35,6 +35,13 @@ export interface Executor {
    */
   execute(planId: string): Promise<ExecutionPlan>;
   /**
+   * Takes over a plan left `running` by a world that is gone (or closed): steps it was running
+   * fail with ABNORMAL_TERMINATION (idempotent actions run again), then execution continues.
+   *
+   * @returns whether this executor took the plan
+   */
+  recover(planId: string): Promise<boolean>;
+  /**
    * Offers an accepted event to a plan this executor is running.
    *
    * @returns `false` when the plan is not running here (the event is then only queued)

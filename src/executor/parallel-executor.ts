@@ -60,8 +60,16 @@ export class ParallelExecutor implements Executor {
       );
     }
     this.#starting.add(planId);
+    const lock = await this.#lock(planId);
     let runtime: PlanRuntime;
     try {
+      if (!lock) {
+        throw new FlowlineError(
+          ErrorCode.INVALID_PLAN_STATE,
+          `plan ${planId} is being executed by another world`,
+          { planId },
+        );
+      }
       const stored = await ctx.adapter.loadPlan(planId);
       if (stored === undefined) {
         throw new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${planId}`, {
@@ -76,33 +84,80 @@ export class ParallelExecutor implements Executor {
         );
       }
       runtime = new PlanRuntime(stored, ctx.registry, ctx.hub.buffer());
-      await this.#begin(runtime);
+      await this.#begin(runtime, 'start');
+    } catch (error) {
+      if (lock && !this.#running.has(planId)) await this.#unlock(planId);
+      throw error;
     } finally {
       this.#starting.delete(planId);
     }
     return runtime.finished;
   }
 
-  async #begin(rt: PlanRuntime): Promise<void> {
+  async recover(planId: string): Promise<boolean> {
+    const ctx = this.#ctx();
+    if (this.#closed || this.isExecuting(planId)) return false;
+    this.#starting.add(planId);
+    try {
+      if (!(await this.#lock(planId))) return false;
+      try {
+        const stored = await ctx.adapter.loadPlan(planId);
+        if (stored?.plan.state !== 'running') {
+          await this.#unlock(planId);
+          return false;
+        }
+        await this.#begin(new PlanRuntime(stored, ctx.registry, ctx.hub.buffer()), 'recover');
+        return true;
+      } catch (error) {
+        if (!this.#running.has(planId)) await this.#unlock(planId);
+        ctx.logger.error(`could not recover plan ${planId}; it stays as it is`, { error });
+        return false;
+      }
+    } finally {
+      this.#starting.delete(planId);
+    }
+  }
+
+  async #lock(planId: string): Promise<boolean> {
+    const ctx = this.#ctx();
+    return ctx.adapter.acquireLock({
+      key: executionLock(planId),
+      ownerId: ctx.worldId,
+      planId,
+      acquiredAt: isoNow(ctx.clock),
+    });
+  }
+
+  async #unlock(planId: string): Promise<void> {
+    const ctx = this.#ctx();
+    try {
+      await ctx.adapter.releaseLock(executionLock(planId), ctx.worldId);
+    } catch (error) {
+      ctx.logger.error(`could not release the execution lock of plan ${planId}`, { error });
+    }
+  }
+
+  /**
+   * Takes a plan into execution. `start` covers planned and paused plans; `recover` takes over a
+   * plan left `running` by a world that is gone: its interrupted steps fail with
+   * ABNORMAL_TERMINATION and the rescue strategy applies, except for idempotent actions, whose
+   * steps simply run again.
+   */
+  async #begin(rt: PlanRuntime, mode: 'start' | 'recover'): Promise<void> {
     const ctx = this.#ctx();
     const at = isoNow(ctx.clock);
     const changed: StepRecord[] = [];
-    const finalizeFailed = rt.steps.some((s) => s.phase === 'finalize' && s.state === 'error');
-    for (const step of rt.steps) {
-      if (step.state === 'skipping') {
-        this.#setStep(rt, step, 'skipped', at);
-        changed.push(step);
-      } else if (finalizeFailed && step.phase === 'finalize' && step.state !== 'skipped') {
-        // Dynflow's rule: after a finalize error, resume re-runs the whole finalize sequence.
-        if (step.state !== 'pending') {
-          this.#setStep(rt, step, 'pending', at);
-          changed.push(step);
-        }
-      }
-    }
+    const interrupted =
+      mode === 'recover'
+        ? this.#failInterrupted(rt, at, changed)
+        : this.#prepareResume(rt, at, changed);
     rt.refreshOutcome();
-    changePlanState(rt.plan, 'running', at, rt.events);
-    rt.plan.history.push({ at, event: 'start execution', worldId: ctx.worldId });
+    if (mode === 'start') changePlanState(rt.plan, 'running', at, rt.events);
+    rt.plan.history.push({
+      at,
+      event: mode === 'start' ? 'start execution' : 'recover execution',
+      worldId: ctx.worldId,
+    });
     await this.#commit(rt, { plans: [rt.plan], steps: scoped(rt, changed) });
     this.#running.set(rt.id, rt);
     rt.director = new Director(
@@ -111,9 +166,61 @@ export class ParallelExecutor implements Executor {
       (id) => rt.step(id).requires,
     );
     const ready = rt.director.start();
-    for (const stepId of ready) this.#schedule(rt, stepId);
-    if (rt.director.finished) this.#startFinalize(rt);
+    if (interrupted.length > 0) await this.#onError(rt, interrupted);
+    for (const stepId of ready) {
+      if (rt.mode === 'run' && !isStepDone(rt.step(stepId).state)) this.#schedule(rt, stepId);
+    }
+    for (const step of rt.steps) {
+      if (step.state !== 'suspended') continue;
+      rt.suspended.add(step.id);
+      this.#wake(rt, step.id);
+    }
+    if (rt.director.finished && rt.mode === 'run') this.#startFinalize(rt);
     this.#afterChange(rt);
+  }
+
+  /** Resume: skipping steps become skipped; after a finalize error the whole finalize re-runs. */
+  #prepareResume(rt: PlanRuntime, at: string, changed: StepRecord[]): StepRecord[] {
+    const finalizeFailed = rt.steps.some((s) => s.phase === 'finalize' && s.state === 'error');
+    for (const step of rt.steps) {
+      if (step.state === 'skipping') {
+        this.#setStep(rt, step, 'skipped', at);
+        changed.push(step);
+      } else if (
+        finalizeFailed &&
+        step.phase === 'finalize' &&
+        step.state !== 'skipped' &&
+        step.state !== 'pending'
+      ) {
+        // Dynflow's rule: after a finalize error, resume re-runs the whole finalize sequence.
+        this.#setStep(rt, step, 'pending', at);
+        changed.push(step);
+      }
+    }
+    return [];
+  }
+
+  /** Recovery: steps the dead world was running fail; returns those that must not just re-run. */
+  #failInterrupted(rt: PlanRuntime, at: string, changed: StepRecord[]): StepRecord[] {
+    const interrupted: StepRecord[] = [];
+    for (const step of rt.steps) {
+      if (step.state !== 'running') continue;
+      const idempotent = rt.classes[step.actionId - 1]?.idempotent === true;
+      this.#setStep(rt, step, 'error', at);
+      step.error = serializeError(
+        new FlowlineError(
+          ErrorCode.ABNORMAL_TERMINATION,
+          `abnormal termination: the world executing step ${step.id} of plan ${rt.id} stopped ` +
+            'while the step ran',
+          { planId: rt.id, stepId: step.id },
+        ),
+      );
+      // An idempotent run step re-runs from error; a finalize step only from pending.
+      if (idempotent && step.phase === 'finalize') this.#setStep(rt, step, 'pending', at);
+      if (!idempotent) interrupted.push(step);
+      changed.push(step);
+    }
+    return interrupted;
   }
 
   async deliver(event: EventEnvelope): Promise<boolean> {
@@ -187,9 +294,12 @@ export class ParallelExecutor implements Executor {
     const event = await ctx.adapter.takeEvent(rt.id, stepId);
     rt.waking.delete(stepId);
     if (event === undefined) {
+      // An event may have been stored while we looked (its deliver saw the wake-up under way).
+      if (rt.rewake.delete(stepId)) this.#wake(rt, stepId);
       this.#afterChange(rt);
       return;
     }
+    rt.rewake.delete(stepId);
     rt.inbox.set(stepId, (rt.inbox.get(stepId) ?? 1) - 1);
     rt.suspended.delete(stepId);
     await this.#runStep(rt, step, ['suspended'], event);
@@ -266,7 +376,13 @@ export class ParallelExecutor implements Executor {
   }
 
   #wake(rt: PlanRuntime, stepId: number): void {
-    if (rt.waking.has(stepId) || rt.mode === 'closed') return;
+    // Only a suspension already committed and recorded here can be woken; one still being stored
+    // looks at its inbox itself once the commit is done.
+    if (rt.mode === 'closed' || !rt.suspended.has(stepId)) return;
+    if (rt.waking.has(stepId)) {
+      rt.rewake.add(stepId);
+      return;
+    }
     rt.waking.add(stepId);
     this.#schedule(rt, stepId, true);
   }
@@ -297,9 +413,9 @@ export class ParallelExecutor implements Executor {
     if (director.finished && rt.mode === 'run') this.#startFinalize(rt);
   }
 
-  async #onError(rt: PlanRuntime): Promise<void> {
+  async #onError(rt: PlanRuntime, only?: readonly StepRecord[]): Promise<void> {
     const ctx = this.#ctx();
-    const failed = rt.steps.filter((s) => s.state === 'error' && s.phase !== 'plan');
+    const failed = only ?? rt.steps.filter((s) => s.state === 'error' && s.phase !== 'plan');
     const actionIds = [...new Set(failed.map((s) => s.actionId))];
     const strategy = combineStrategies(actionIds.map((id) => rt.rescueStrategyOf(id, ctx.logger)));
     if (strategy !== 'skip') {
@@ -331,6 +447,7 @@ export class ParallelExecutor implements Executor {
   }
 
   #startFinalize(rt: PlanRuntime): void {
+    if (rt.phase === 'finalize') return;
     rt.phase = 'finalize';
     rt.finalizeOrder = flowStepIds(rt.plan.finalizeFlow);
     this.#nextFinalize(rt);
@@ -374,7 +491,8 @@ export class ParallelExecutor implements Executor {
       worldId: ctx.worldId,
     });
     const settled = this.#commit(rt, { plans: [rt.plan] }).then(
-      () => {
+      async () => {
+        await this.#unlock(rt.id);
         rt.resolve(rt.snapshot());
       },
       (error: unknown) => {
@@ -410,7 +528,12 @@ export class ParallelExecutor implements Executor {
     rt.mode = 'closed';
     this.#running.delete(rt.id);
     rt.reject(error);
+    void this.#unlock(rt.id);
   }
+}
+
+function executionLock(planId: string): string {
+  return `execution-plan:${planId}`;
 }
 
 function scoped(rt: PlanRuntime, steps: readonly StepRecord[]): PlanScoped<StepRecord>[] {

@@ -2,6 +2,7 @@ import type { ActionClass, RescueStrategy } from '../action/types.js';
 import { instantiate } from '../action/action.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { ActionRecord, ExecutionPlan, PlanRecord, StepRecord } from '../plan/records.js';
+import { SCHEMA_VERSION } from '../plan/records.js';
 import { computeProgress, computeResult } from '../plan/result.js';
 import { cloneJson, hasStoredReferences } from '../plan/serialization.js';
 import type { StoredPlan } from '../persistence/adapter.js';
@@ -38,6 +39,10 @@ export class PlanRuntime {
   readonly suspended = new Set<number>();
   /** Suspended steps with a wake-up scheduled. */
   readonly waking = new Set<number>();
+  /** Steps asked to wake while a wake-up was already under way: it must look again. */
+  readonly rewake = new Set<number>();
+  /** Steps asked to wake while a wake-up was already under way: it must look again. */
+  readonly rewake = new Set<number>();
   /** Events accepted and not yet delivered, per step. */
   readonly inbox = new Map<number, number>();
   readonly finished: Promise<ExecutionPlan>;
@@ -50,6 +55,14 @@ export class PlanRuntime {
     readonly events: EventBuffer,
   ) {
     this.plan = stored.plan;
+    if (stored.plan.schemaVersion > SCHEMA_VERSION) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_PLAN,
+        `plan ${stored.plan.id} was stored by a newer Flowline (schema version ` +
+          `${stored.plan.schemaVersion}; this one knows ${SCHEMA_VERSION})`,
+        { planId: stored.plan.id },
+      );
+    }
     this.actions = stored.actions;
     this.steps = stored.steps;
     this.classes = this.actions.map((action) => {

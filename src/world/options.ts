@@ -2,6 +2,7 @@ import type { ActionClass } from '../action/types.js';
 import type { Clock } from '../executor/clock.js';
 import type { Executor } from '../executor/executor.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
+import type { StorageRetryPolicy } from '../persistence/resilient-adapter.js';
 import type { Logger } from './logger.js';
 
 /** Options of `new World(…)`. */
@@ -23,4 +24,14 @@ export interface WorldOptions {
   executor?: Executor | false;
   /** This world's id. @default a random UUID */
   id?: string;
+  /** How often this world records in the store that it is alive. @default 5000 */
+  heartbeatIntervalMs?: number;
+  /**
+   * After how long without a heartbeat another world is taken for dead, its running steps failed
+   * (or re-run when idempotent) and its plans taken over. Worlds on the same host whose process is
+   * gone are invalidated at once. @default 30000
+   */
+  heartbeatTimeoutMs?: number;
+  /** How transient storage failures are retried. */
+  storageRetry?: StorageRetryPolicy;
 }

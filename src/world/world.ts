@@ -10,11 +10,13 @@ import { toExecutionPlan } from '../executor/plan-runtime.js';
 import { planSkip } from '../executor/rescue.js';
 import type { PersistenceAdapter, PlanFilter, PlanScoped } from '../persistence/adapter.js';
 import { MemoryAdapter } from '../persistence/memory-adapter.js';
+import { withStorageRetries } from '../persistence/resilient-adapter.js';
 import { PlanBuilder } from '../plan/plan-builder.js';
 import type { ExecutionPlan, JsonValue, StepRecord } from '../plan/records.js';
 import { computeResult } from '../plan/result.js';
 import { toJson } from '../plan/serialization.js';
 import { changeStepState } from '../plan/transitions.js';
+import { Coordinator, processIdentity } from './coordinator.js';
 import type { WorldEventListener, WorldEventMap } from './events.js';
 import { EventHub } from './events.js';
 import type { Logger } from './logger.js';
@@ -53,6 +55,7 @@ export class World {
   readonly #logger: Logger;
   readonly #hub: EventHub;
   readonly #concurrency: number;
+  readonly #coordinator: Coordinator;
   /** Plan phases in progress: close() lets them finish and store their plan. */
   readonly #planning = new Set<Promise<unknown>>();
   #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
@@ -76,12 +79,27 @@ export class World {
     }
     this.id = options.id ?? randomUUID();
     this.#concurrency = concurrency;
-    this.#adapter = options.adapter ?? new MemoryAdapter();
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? consoleLogger;
+    this.#adapter = withStorageRetries(
+      options.adapter ?? new MemoryAdapter(),
+      this.#clock,
+      this.#logger,
+      options.storageRetry,
+    );
+    const heartbeatIntervalMs = positiveOption(options, 'heartbeatIntervalMs', 5000);
+    const heartbeatTimeoutMs = positiveOption(options, 'heartbeatTimeoutMs', 30_000);
     this.#hub = new EventHub(this.#logger);
     this.#executor =
       options.executor === false ? undefined : (options.executor ?? new ParallelExecutor());
+    this.#coordinator = new Coordinator(
+      { id: this.id, ...processIdentity(), executor: this.#executor !== undefined },
+      this.#adapter,
+      this.#executor,
+      this.#clock,
+      this.#logger,
+      { heartbeatIntervalMs, heartbeatTimeoutMs },
+    );
     this.register(...(options.actions ?? []));
   }
 
@@ -103,6 +121,7 @@ export class World {
       sendEvent: (planId, stepId, payload) => this.event(planId, stepId, payload),
     });
     this.#state = 'started';
+    await this.#coordinator.start();
   }
 
   /**
@@ -115,7 +134,13 @@ export class World {
     this.#state = 'closed';
     await Promise.allSettled([...this.#planning]);
     await this.#executor?.close();
-    if (wasStarted) await this.#adapter.close();
+    if (wasStarted) {
+      try {
+        await this.#coordinator.stop();
+      } finally {
+        await this.#adapter.close();
+      }
+    }
   }
 
   /** Same as {@link World.close}, for `await using world = …`. */
@@ -383,4 +408,20 @@ export class World {
 
 function planNotFound(id: string): FlowlineError {
   return new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${id}`, { planId: id });
+}
+
+function positiveOption(
+  options: WorldOptions,
+  key: 'heartbeatIntervalMs' | 'heartbeatTimeoutMs',
+  fallback: number,
+): number {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_ARGUMENT,
+      `World option ${key} must be a positive number of milliseconds, got ${String(value)}`,
+    );
+  }
+  return value;
 }

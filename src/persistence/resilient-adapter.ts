@@ -1,0 +1,106 @@
+import pRetry from 'p-retry';
+import { ErrorCode, FlowlineError, toError } from '../errors.js';
+import type { Clock } from '../executor/clock.js';
+import type { Logger } from '../world/logger.js';
+import type { PersistenceAdapter } from './adapter.js';
+
+/** How storage operations are retried when the store reports a transient failure. */
+export interface StorageRetryPolicy {
+  /** Attempts after the first. @default 5 */
+  readonly retries?: number;
+  /** Delay before the first retry, doubled each time. @default 50 */
+  readonly minDelayMs?: number;
+  /** Longest delay between attempts. @default 2000 */
+  readonly maxDelayMs?: number;
+}
+
+/**
+ * Operations that are safe to repeat when their outcome is unknown (the connection dropped after
+ * the store may have applied them). Claims, event takes, lock takes and log appends are not: a
+ * blind retry could report a step as lost to another caller, or duplicate a line.
+ */
+const REPEATABLE = new Set<string>([
+  'write',
+  'loadPlan',
+  'findPlans',
+  'enqueueEvent',
+  'dropEvents',
+  'loadDelayedPlan',
+  'findDueDelayedPlans',
+  'findDependencies',
+  'findDependents',
+  'loadLogs',
+  'registerWorld',
+  'heartbeat',
+  'findWorlds',
+  'unregisterWorld',
+  'releaseLock',
+  'findLocks',
+]);
+
+/**
+ * Wraps an adapter so that every failure surfaces as a `FlowlineError` (`STORAGE_ERROR` with the
+ * cause, unless the adapter already threw a `FlowlineError`), and transient failures of repeatable
+ * operations are retried with exponential backoff (p-retry; delays wait on the world's clock).
+ *
+ * @internal
+ */
+export function withStorageRetries(
+  adapter: PersistenceAdapter,
+  clock: Clock,
+  logger: Logger,
+  policy: StorageRetryPolicy = {},
+): PersistenceAdapter {
+  const retries = policy.retries ?? 5;
+  const minDelay = policy.minDelayMs ?? 50;
+  const maxDelay = policy.maxDelayMs ?? 2000;
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(adapter, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function' || typeof key !== 'string') return value;
+      const cached = wrapped.get(key);
+      if (cached !== undefined) return cached;
+      const method = value as (...args: unknown[]) => Promise<unknown>;
+      const call = (...args: unknown[]): Promise<unknown> => {
+        const once = async (): Promise<unknown> => {
+          try {
+            return await method.apply(target, args);
+          } catch (error) {
+            throw asStorageError(key, error);
+          }
+        };
+        if (!REPEATABLE.has(key)) return once();
+        return pRetry(once, {
+          retries,
+          minTimeout: 0,
+          maxTimeout: 0,
+          shouldRetry: ({ error }) => error instanceof FlowlineError && error.retryable,
+          onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+            if (!(error instanceof FlowlineError && error.retryable) || retriesLeft === 0) return;
+            const delay = Math.min(maxDelay, minDelay * 2 ** (attemptNumber - 1));
+            logger.warn(
+              `storage ${key} failed (attempt ${attemptNumber}); retrying in ${delay} ms`,
+              {
+                error: error.message,
+              },
+            );
+            await new Promise<void>((resolve) => clock.setTimeout(resolve, delay));
+          },
+        });
+      };
+      wrapped.set(key, call);
+      return call;
+    },
+  });
+}
+
+function asStorageError(operation: string, error: unknown): FlowlineError {
+  if (error instanceof FlowlineError) return error;
+  const cause = toError(error);
+  return new FlowlineError(
+    ErrorCode.STORAGE_ERROR,
+    `storage operation ${operation} failed: ${cause.message}`,
+    { cause },
+  );
+}
