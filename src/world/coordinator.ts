@@ -26,7 +26,7 @@ export interface CoordinatorTiming {
  * @internal
  */
 export class Coordinator {
-  #timer: TimerHandle | undefined;
+  #timer: TimerHandle = undefined;
   #stopped = false;
   #ticking: Promise<void> | undefined;
 
