@@ -85,7 +85,7 @@ async function leaveCrashedPlan(
 async function waitForStop(world: World, id: string): Promise<ExecutionPlan> {
   const current = await world.executionPlan(id);
   if (current?.state === 'stopped' || current?.state === 'paused') return current;
-  const settled = deferred<void>();
+  const settled = deferred();
   const off = world.on('plan:state', (e) => {
     if (e.planId === id && (e.state === 'stopped' || e.state === 'paused')) settled.resolve();
   });
@@ -197,7 +197,7 @@ describe('recovery of plans left running by a world that is gone', () => {
     const adapter = new MemoryAdapter();
     const first = new World({ adapter, actions, logger: silentLogger });
     await first.start();
-    const suspended = deferred<void>();
+    const suspended = deferred();
     first.on('step:state', (e) => {
       if (e.state === 'suspended') suspended.resolve();
     });
