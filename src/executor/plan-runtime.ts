@@ -41,8 +41,6 @@ export class PlanRuntime {
   readonly waking = new Set<number>();
   /** Steps asked to wake while a wake-up was already under way: it must look again. */
   readonly rewake = new Set<number>();
-  /** Steps asked to wake while a wake-up was already under way: it must look again. */
-  readonly rewake = new Set<number>();
   /** Events accepted and not yet delivered, per step. */
   readonly inbox = new Map<number, number>();
   readonly finished: Promise<ExecutionPlan>;

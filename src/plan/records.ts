@@ -96,6 +96,12 @@ export interface ExecutionPlan {
   finalizeFlow: ComposedFlow;
   /** What happened to the plan, in order. */
   history: HistoryEntry[];
+  /**
+   * Set when this world cannot execute the plan as stored: it names an action class that is not
+   * registered, was written by a newer Flowline, or a record of it is unreadable. The plan is shown
+   * as far as it could be read; executing or resuming it fails with `INVALID_PLAN`.
+   */
+  invalid?: { code: string; message: string };
 }
 
 /** The plan-level part of an {@link ExecutionPlan}, as stored (actions and steps are separate). */

@@ -8,11 +8,17 @@ import type { Executor } from '../executor/executor.js';
 import { ParallelExecutor, notSuspended } from '../executor/parallel-executor.js';
 import { toExecutionPlan } from '../executor/plan-runtime.js';
 import { planSkip } from '../executor/rescue.js';
-import type { PersistenceAdapter, PlanFilter, PlanScoped } from '../persistence/adapter.js';
+import type {
+  PersistenceAdapter,
+  PlanFilter,
+  PlanScoped,
+  StoredPlan,
+} from '../persistence/adapter.js';
 import { MemoryAdapter } from '../persistence/memory-adapter.js';
 import { withStorageRetries } from '../persistence/resilient-adapter.js';
 import { PlanBuilder } from '../plan/plan-builder.js';
-import type { ExecutionPlan, JsonValue, StepRecord } from '../plan/records.js';
+import type { ExecutionPlan, JsonValue, PlanRecord, StepRecord } from '../plan/records.js';
+import { SCHEMA_VERSION } from '../plan/records.js';
 import { computeResult } from '../plan/result.js';
 import { toJson } from '../plan/serialization.js';
 import { changeStepState } from '../plan/transitions.js';
@@ -306,11 +312,14 @@ export class World {
     await this.#adapter.enqueueEvent(envelope);
   }
 
-  /** The plan with this id, or `undefined`. */
+  /**
+   * The plan with this id, or `undefined`. A plan this world cannot execute (unregistered action,
+   * newer schema) comes back with `invalid` set; an unreadable one rejects with `INVALID_PLAN`.
+   */
   async executionPlan(id: string): Promise<ExecutionPlan | undefined> {
     this.#assertStarted();
     const stored = await this.#adapter.loadPlan(id);
-    return stored === undefined ? undefined : toExecutionPlan(stored, false);
+    return stored === undefined ? undefined : this.#present(stored);
   }
 
   /** Plans matching `filter`, newest first. */
@@ -326,10 +335,45 @@ export class World {
       }
     }
     const records = await this.#adapter.findPlans(filter);
-    const plans = await Promise.all(records.map((record) => this.#adapter.loadPlan(record.id)));
-    return plans.flatMap((stored) =>
-      stored === undefined ? [] : [toExecutionPlan(stored, false)],
+    const plans = await Promise.all(
+      records.map(async (record) => {
+        try {
+          const stored = await this.#adapter.loadPlan(record.id);
+          return stored === undefined ? [] : [this.#present(stored)];
+        } catch (error) {
+          if (!(error instanceof FlowlineError) || error.code !== ErrorCode.INVALID_PLAN)
+            throw error;
+          return [unreadable(record, error)];
+        }
+      }),
     );
+    return plans.flat();
+  }
+
+  /** The public snapshot of a stored plan, marked invalid when this world cannot execute it. */
+  #present(stored: StoredPlan): ExecutionPlan {
+    const plan = toExecutionPlan(stored, false);
+    if (stored.plan.schemaVersion > SCHEMA_VERSION) {
+      plan.invalid = {
+        code: ErrorCode.INVALID_PLAN,
+        message:
+          `plan ${plan.id} was stored by a newer Flowline (schema version ` +
+          `${stored.plan.schemaVersion}; this one knows ${SCHEMA_VERSION})`,
+      };
+      return plan;
+    }
+    const unknown = stored.actions.find(
+      (action) => this.#registry.classOf(action.className) === undefined,
+    );
+    if (unknown !== undefined) {
+      plan.invalid = {
+        code: ErrorCode.ACTION_NOT_REGISTERED,
+        message:
+          `plan ${plan.id} uses action "${unknown.className}" (action ${unknown.id}), ` +
+          'which is not registered in this world',
+      };
+    }
+    return plan;
   }
 
   /**
@@ -424,4 +468,12 @@ function positiveOption(
     );
   }
   return value;
+}
+
+/** A listed plan whose actions or steps cannot be read: shown from its plan record alone. */
+function unreadable(record: PlanRecord, error: FlowlineError): ExecutionPlan {
+  return {
+    ...toExecutionPlan({ plan: record, actions: [], steps: [] }, false),
+    invalid: { code: error.code, message: error.message },
+  };
 }
