@@ -22,14 +22,20 @@ export { systemClock } from './executor/clock.js';
 export type { Executor, ExecutorContext } from './executor/executor.js';
 export { ParallelExecutor } from './executor/parallel-executor.js';
 export type {
+  DelayedPlanRecord,
   EventEnvelope,
+  LockRecord,
   PersistenceAdapter,
+  PlanDependency,
   PlanFilter,
   PlanScoped,
   StepClaim,
+  StepLogLine,
   StoredPlan,
+  WorldRecord,
   WriteBatch,
 } from './persistence/adapter.js';
+export type { StorageRetryPolicy } from './persistence/resilient-adapter.js';
 export { MemoryAdapter } from './persistence/memory-adapter.js';
 export type { AtomFlow, ComposedFlow, ConcurrenceFlow, Flow, SequenceFlow } from './plan/flow.js';
 export type {

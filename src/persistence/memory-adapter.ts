@@ -62,9 +62,12 @@ export class MemoryAdapter implements PersistenceAdapter {
     );
     const steps = (batch.steps ?? []).map(({ planId, record }) => [planId, copy(record)] as const);
     const delayed = (batch.delayedPlans ?? []).map(copy);
-    const dependencies = (batch.dependencies ?? []).filter(
-      (d) => !this.#dependencies.some((e) => e.planId === d.planId && e.dependsOn === d.dependsOn),
-    );
+    const dependencies: PlanDependency[] = [];
+    for (const d of batch.dependencies ?? []) {
+      const known = (e: PlanDependency): boolean =>
+        e.planId === d.planId && e.dependsOn === d.dependsOn;
+      if (!this.#dependencies.some(known) && !dependencies.some(known)) dependencies.push(d);
+    }
     for (const plan of plans) {
       const entry = this.#plans.get(plan.id);
       if (entry === undefined) {

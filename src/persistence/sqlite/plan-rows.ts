@@ -1,0 +1,145 @@
+import type Database from 'better-sqlite3';
+import { ErrorCode, FlowlineError } from '../../errors.js';
+import type { PlanFilter, WriteBatch } from '../adapter.js';
+import type { Statements } from './statements.js';
+
+/**
+ * Applies one batch with the prepared statements; the caller runs it inside a transaction. Each
+ * record is serialized once, and nothing is read back: a child record naming a plan that is not
+ * stored is caught by the foreign key on `plan_id` (see {@link missingPlanError}).
+ *
+ * @param s - the prepared statements
+ * @param batch - the writes to apply
+ */
+export function applyBatch(s: Statements, batch: WriteBatch): void {
+  for (const plan of batch.plans ?? []) {
+    s.upsertPlan.run({
+      id: plan.id,
+      label: plan.label,
+      state: plan.state,
+      result: plan.result,
+      startedAt: plan.startedAt ?? null,
+      endedAt: plan.endedAt ?? null,
+      schemaVersion: plan.schemaVersion,
+      data: JSON.stringify(plan),
+    });
+  }
+  for (const { planId, record } of batch.actions ?? []) {
+    s.upsertAction.run(planId, record.id, JSON.stringify(record));
+  }
+  for (const { planId, record } of batch.steps ?? []) {
+    s.upsertStep.run(planId, record.id, record.state, JSON.stringify(record));
+  }
+  for (const record of batch.delayedPlans ?? []) {
+    s.upsertDelayed.run(
+      record.planId,
+      record.startAt,
+      record.frozen ? 1 : 0,
+      JSON.stringify(record),
+    );
+  }
+  for (const planId of batch.deleteDelayedPlans ?? []) s.deleteDelayed.run(planId);
+  for (const { planId, dependsOn } of batch.dependencies ?? []) {
+    s.insertDependency.run(planId, dependsOn);
+  }
+}
+
+/**
+ * The error for a batch that was rolled back because one of its actions or steps names a plan that
+ * is neither in the batch nor stored. Only runs on that failure path: it looks up which plan.
+ *
+ * @param s - the prepared statements
+ * @param batch - the rolled-back batch
+ * @param filename - the database file, for the message
+ * @param cause - the foreign-key error SQLite raised
+ */
+export function missingPlanError(
+  s: Statements,
+  batch: WriteBatch,
+  filename: string,
+  cause: unknown,
+): FlowlineError {
+  const inBatch = new Set((batch.plans ?? []).map((plan) => plan.id));
+  const children = [...(batch.actions ?? []), ...(batch.steps ?? [])];
+  const missing = children.find(
+    ({ planId }) => !inBatch.has(planId) && s.planExists.get(planId) === undefined,
+  );
+  const what =
+    missing === undefined ? 'a record names a plan' : `a record names plan ${missing.planId}`;
+  return new FlowlineError(
+    ErrorCode.STORAGE_ERROR,
+    `SqliteAdapter write on ${filename} failed: ${what}, which was never written; nothing of the batch was written`,
+    missing === undefined ? { cause } : { cause, planId: missing.planId },
+  );
+}
+
+/** A stored plan row, as listed by {@link PlanQueries.find}. */
+export interface PlanRow {
+  readonly id: string;
+  readonly data: string;
+}
+
+type Params = Record<string, string | number>;
+
+/**
+ * The `findPlans` queries. Each combination of filters gets its own statement, prepared the first
+ * time it is used and kept, so the planner can use the index of the filtered column. A filter
+ * given as a list of several values is bound as one JSON array
+ * (`IN (SELECT value FROM json_each(…))`), so the number of values never changes the statement.
+ */
+export class PlanQueries {
+  readonly #db: Database.Database;
+  readonly #cache = new Map<string, Database.Statement<[Params], PlanRow>>();
+
+  /** @param db - an open, migrated connection */
+  constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  /**
+   * Plan rows matching `filter`, newest first (by insertion order), with limit and offset applied
+   * by SQLite.
+   */
+  find(filter: PlanFilter): PlanRow[] {
+    const where: string[] = [];
+    const params: Params = {
+      limit: filter.limit ?? -1,
+      offset: filter.offset ?? 0,
+    };
+    if (filter.state !== undefined) where.push(match('state', filter.state, params));
+    if (filter.result !== undefined) where.push(match('result', filter.result, params));
+    if (filter.label !== undefined) {
+      where.push('label = @label');
+      params.label = filter.label;
+    }
+    const key = where.join(' AND ');
+    let statement = this.#cache.get(key);
+    if (statement === undefined) {
+      statement = this.#db.prepare<[Params], PlanRow>(
+        `SELECT id, data FROM flowline_plans ${key === '' ? '' : `WHERE ${key}`}
+          ORDER BY seq DESC LIMIT @limit OFFSET @offset`,
+      );
+      this.#cache.set(key, statement);
+    }
+    return statement.all(params);
+  }
+}
+
+/**
+ * The condition on `column` and its parameter. One value is compared with `=`, so the planner
+ * walks the `(column, seq)` index in order; a list becomes one JSON array parameter.
+ */
+function match(
+  column: 'state' | 'result',
+  value: string | readonly string[],
+  params: Params,
+): string {
+  const values: readonly string[] = typeof value === 'string' ? [value] : value;
+  const [only] = values;
+  if (values.length === 1 && only !== undefined) {
+    params[column] = only;
+    return `${column} = @${column}`;
+  }
+  params[column] = JSON.stringify(values);
+  return `${column} IN (SELECT value FROM json_each(@${column}))`;
+}
