@@ -8,8 +8,10 @@
  *
  * Run it with `npm run demo` (or `npx tsx examples/infrastructure.ts`).
  */
+import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Action, World } from '../src/index.js';
+import { SqliteAdapter } from '../src/persistence/sqlite/index.js';
 import {
   actionNames,
   describeStepEvent,
@@ -77,9 +79,16 @@ class CreateInfrastructure extends Action {
   }
 }
 
-// A world holds the registered actions, the store and the executor. With no `adapter` option it
-// keeps plans in memory (MemoryAdapter).
-const world = new World({ actions: [CreateMachine, CreateInfrastructure] });
+// A world holds the registered actions, the store and the executor. Here the store is an SQLite file
+// (in your code: `import { SqliteAdapter } from 'flowline/sqlite'`): every step is committed to it
+// before the next one that depends on it starts, so a plan survives a crash of this process. Without
+// an `adapter` option a world keeps plans in memory.
+const DATABASE = '.flowline/demo.db';
+mkdirSync('.flowline', { recursive: true });
+const world = new World({
+  adapter: new SqliteAdapter({ filename: DATABASE }),
+  actions: [CreateMachine, CreateInfrastructure],
+});
 await world.start();
 
 const elapsed = stopwatch();
@@ -109,5 +118,9 @@ console.log(`\nSteps:\n${stepTable(plan)}`);
 console.log(`\nOutputs:\n${outputTable(plan)}`);
 console.log(`\nInventory (written by the finalize steps):\n  ${inventory.join('\n  ')}`);
 console.log(`\nExecution plan ${plan.id}: state ${plan.state}, result ${plan.result}`);
+const stored = await world.executionPlans();
+console.log(
+  `The store ${DATABASE} now holds ${stored.length} plan(s); run the demo again to add one.`,
+);
 
 await world.close();
