@@ -197,3 +197,25 @@ export function stepById(plan: ExecutionPlan, stepId: number): StepRecord {
   if (step === undefined) throw new Error(`plan ${plan.id} has no step ${stepId}`);
   return step;
 }
+
+/**
+ * Resolves with the plan once it is in one of `states` (by default paused or stopped), whether it
+ * already is or gets there later; driven by `plan:state` events, never by polling.
+ */
+export async function planReaching(
+  world: World,
+  id: string,
+  states: readonly ExecutionPlan['state'][] = ['paused', 'stopped'],
+): Promise<ExecutionPlan> {
+  const reached = deferred();
+  const off = world.on('plan:state', (event) => {
+    if (event.planId === id && states.includes(event.state)) reached.resolve();
+  });
+  try {
+    const current = await world.executionPlan(id);
+    if (current === undefined || !states.includes(current.state)) await reached.promise;
+    return (await world.executionPlan(id)) as ExecutionPlan;
+  } finally {
+    off();
+  }
+}

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import type { ExecutionPlan, JsonValue, PersistenceAdapter, StepRecord } from '../../src/index.js';
+import type { JsonValue, PersistenceAdapter, StepRecord } from '../../src/index.js';
 import { Action, MemoryAdapter, World, silentLogger } from '../../src/index.js';
-import { deferred } from '../helpers/world.js';
+import { deferred, planReaching } from '../helpers/world.js';
 
 /** A pid no process on this host has (beyond the Linux pid range). */
 const DEAD_PID = 4_194_304 + 17;
@@ -82,19 +82,6 @@ async function leaveCrashedPlan(
   return planned.id;
 }
 
-async function waitForStop(world: World, id: string): Promise<ExecutionPlan> {
-  const current = await world.executionPlan(id);
-  if (current?.state === 'stopped' || current?.state === 'paused') return current;
-  const settled = deferred();
-  const off = world.on('plan:state', (e) => {
-    if (e.planId === id && (e.state === 'stopped' || e.state === 'paused')) settled.resolve();
-  });
-  const again = await world.executionPlan(id);
-  if (again?.state !== 'stopped' && again?.state !== 'paused') await settled.promise;
-  off();
-  return (await world.executionPlan(id)) as ExecutionPlan;
-}
-
 const sameHostDead = () => ({
   host: os.hostname(),
   pid: DEAD_PID,
@@ -109,7 +96,7 @@ describe('recovery of plans left running by a world that is gone', () => {
     const world = new World({ adapter, actions, logger: silentLogger });
     await world.start();
     try {
-      const plan = await waitForStop(world, id);
+      const plan = await planReaching(world, id);
       expect(plan.state).toBe('stopped');
       expect(plan.result).toBe('success');
       expect(runs).toEqual({ idempotent: 1, fragile: 1, finalize: 1 });
@@ -127,7 +114,7 @@ describe('recovery of plans left running by a world that is gone', () => {
     const world = new World({ adapter, actions, logger: silentLogger });
     await world.start();
     try {
-      const paused = await waitForStop(world, id);
+      const paused = await planReaching(world, id);
       expect(paused.state).toBe('paused');
       expect(paused.result).toBe('error');
       const failed = paused.steps.find((s) => s.state === 'error');
@@ -167,7 +154,7 @@ describe('recovery of plans left running by a world that is gone', () => {
     const later = new World({ adapter, actions, logger: silentLogger, heartbeatTimeoutMs: 60_000 });
     await later.start();
     try {
-      const plan = await waitForStop(later, id);
+      const plan = await planReaching(later, id);
       expect(plan.result).toBe('success');
       expect(runs.idempotent).toBe(1);
     } finally {
@@ -183,7 +170,7 @@ describe('recovery of plans left running by a world that is gone', () => {
     const b = new World({ adapter, actions, logger: silentLogger });
     await Promise.all([a.start(), b.start()]);
     try {
-      const plan = await waitForStop(a, id);
+      const plan = await planReaching(a, id);
       expect(plan.result).toBe('success');
       expect(runs).toEqual({ idempotent: 1, fragile: 1, finalize: 1 });
       expect(plan.history.filter((h) => h.event === 'recover execution')).toHaveLength(1);
@@ -212,7 +199,7 @@ describe('recovery of plans left running by a world that is gone', () => {
       const plan = await second.executionPlan(triggered.id);
       const step = plan?.steps.find((s) => s.state === 'suspended') as StepRecord;
       await second.event(triggered.id, step.id, 'woken');
-      const done = await waitForStop(second, triggered.id);
+      const done = await planReaching(second, triggered.id);
       expect(done.result).toBe('success');
       expect(done.actions.find((a) => a.className === 'Waiter')?.output).toEqual({ got: 'woken' });
     } finally {

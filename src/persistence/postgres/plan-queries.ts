@@ -1,0 +1,85 @@
+/**
+ * Reading plans and claiming steps: `loadPlan`, `findPlans`, `claimStep`.
+ */
+import { ErrorCode, FlowlineError } from '../../errors.js';
+import type { PlanFilter, StepClaim, StoredPlan } from '../adapter.js';
+import type { PlanRecord } from '../../plan/records.js';
+import { decodeListedPlan, decodeStoredPlan } from './record-decoding.js';
+import type { Db } from './sql.js';
+import { Params } from './sql.js';
+
+/**
+ * Moves a step to `running` with one conditional UPDATE: the row lock makes concurrent claims
+ * queue, and each re-checks `state` after the previous one committed, so exactly one of them wins.
+ * The JSON record and the `state` column change together; `startedAt` is kept when set and
+ * `endedAt` is cleared.
+ */
+export async function claimStep(db: Db, claim: StepClaim): Promise<boolean> {
+  const result = await db.query(
+    'claimStep',
+    `UPDATE ${db.tables.steps}
+     SET state = 'running',
+         data = (data - 'endedAt') || jsonb_build_object(
+           'state', 'running',
+           'startedAt', COALESCE(data -> 'startedAt', to_jsonb($4::text)))
+     WHERE plan_id = $1 AND id = $2 AND state = ANY($3::text[])`,
+    [claim.planId, claim.stepId, claim.from, claim.at],
+  );
+  return result.rowCount === 1;
+}
+
+/**
+ * A plan with its actions and steps, read by one statement so they come from one snapshot (never
+ * a plan from after a write with steps from before it).
+ *
+ * @throws FlowlineError `INVALID_PLAN` when the stored JSON is not made of records
+ */
+export async function loadPlan(db: Db, planId: string): Promise<StoredPlan | undefined> {
+  const t = db.tables;
+  const result = await db.query<{ plan: unknown; actions: unknown; steps: unknown }>(
+    'loadPlan',
+    `SELECT p.data AS plan,
+       COALESCE((SELECT json_agg(a.data ORDER BY a.id) FROM ${t.actions} a WHERE a.plan_id = p.id),
+                '[]'::json) AS actions,
+       COALESCE((SELECT json_agg(s.data ORDER BY s.id) FROM ${t.steps} s WHERE s.plan_id = p.id),
+                '[]'::json) AS steps
+     FROM ${t.plans} p WHERE p.id = $1`,
+    [planId],
+  );
+  const row = result.rows[0];
+  return row === undefined ? undefined : decodeStoredPlan(planId, row);
+}
+
+function asList<T>(value: T | readonly T[] | undefined): readonly T[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? (value as readonly T[]) : [value as T];
+}
+
+function checkPaging(name: 'limit' | 'offset', value: number | undefined): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_ARGUMENT,
+      `findPlans filter ${name} must be a non-negative integer, got ${String(value)}`,
+    );
+  }
+}
+
+/** Plan records matching `filter`, newest first (by first insertion). */
+export async function findPlans(db: Db, filter: PlanFilter = {}): Promise<PlanRecord[]> {
+  checkPaging('limit', filter.limit);
+  checkPaging('offset', filter.offset);
+  const params = new Params();
+  const where: string[] = [];
+  const states = asList(filter.state);
+  if (states !== undefined) where.push(`state = ANY(${params.add(states)}::text[])`);
+  const results = asList(filter.result);
+  if (results !== undefined) where.push(`result = ANY(${params.add(results)}::text[])`);
+  if (filter.label !== undefined) where.push(`label = ${params.add(filter.label)}`);
+  let sql = `SELECT id, data FROM ${db.tables.plans}`;
+  if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
+  sql += ' ORDER BY seq DESC';
+  if (filter.limit !== undefined) sql += ` LIMIT ${params.add(filter.limit)}`;
+  if (filter.offset !== undefined) sql += ` OFFSET ${params.add(filter.offset)}`;
+  const result = await db.query<{ id: string; data: unknown }>('findPlans', sql, params.values);
+  return result.rows.map((row) => decodeListedPlan(row.id, row.data));
+}

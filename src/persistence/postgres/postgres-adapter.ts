@@ -1,0 +1,239 @@
+import pg from 'pg';
+import type { Pool, QueryResult, QueryResultRow } from 'pg';
+import { ErrorCode, FlowlineError } from '../../errors.js';
+import type {
+  DelayedPlanRecord,
+  EventEnvelope,
+  LockRecord,
+  PersistenceAdapter,
+  PlanFilter,
+  StepClaim,
+  StepLogLine,
+  StoredPlan,
+  WorldRecord,
+  WriteBatch,
+} from '../adapter.js';
+import type { PlanRecord } from '../../plan/records.js';
+import * as coordinator from './coordinator-queries.js';
+import { migrate } from './migrations.js';
+import type { PostgresAdapterOptions, ResolvedOptions } from './options.js';
+import { resolveOptions } from './options.js';
+import * as plans from './plan-queries.js';
+import * as queues from './queue-queries.js';
+import type { Db } from './sql.js';
+import { tablesIn } from './sql.js';
+import { storageError } from './storage-error.js';
+import { writeBatch } from './write-batch.js';
+
+/**
+ * Keeps plans in PostgreSQL, so that several processes can share them (DESIGN §5). `start()`
+ * creates the schema (default `flowline`) and applies any missing migrations; concurrent starts
+ * are safe (one transaction under an advisory lock). Every other method is one statement, atomic
+ * on its own — `write(batch)` included.
+ *
+ * Driver failures surface as FlowlineError `STORAGE_ERROR` naming the operation, with `cause` and
+ * `retryable` (true for dropped connections, deadlocks and serialization failures).
+ *
+ * @example
+ * ```ts
+ * import { World } from 'flowline';
+ * import { PostgresAdapter } from 'flowline/postgres';
+ *
+ * const world = new World({
+ *   adapter: new PostgresAdapter({ connectionString: process.env.DATABASE_URL! }),
+ *   actions: [CreateMachine],
+ * });
+ * await world.start();
+ * ```
+ */
+export class PostgresAdapter implements PersistenceAdapter {
+  /** The schema holding Flowline's tables. */
+  readonly schema: string;
+  readonly #options: ResolvedOptions;
+  readonly #db: Db;
+  /** Set while started. */
+  #pool: Pool | undefined;
+  #starting: Promise<void> | undefined;
+
+  /**
+   * @param options - a `connectionString` (the adapter owns a pool and ends it on `close()`) or an
+   *   application's `pool` (never ended by the adapter), and optionally the `schema`
+   * @throws FlowlineError `INVALID_ARGUMENT` when the options are not valid
+   */
+  constructor(options: PostgresAdapterOptions) {
+    this.#options = resolveOptions(options);
+    this.schema = this.#options.schema;
+    this.#db = {
+      tables: tablesIn(this.schema),
+      query: (operation, text, values) => this.#query(operation, text, values),
+    };
+  }
+
+  /**
+   * Connects and migrates the schema. Fails with a clear `STORAGE_ERROR` when the login is refused,
+   * the server cannot be reached (within `connectionTimeoutMillis`), or the schema was migrated by
+   * a newer Flowline. Calling it again while started does nothing.
+   */
+  async start(): Promise<void> {
+    if (this.#pool !== undefined) return;
+    this.#starting ??= this.#open().finally(() => {
+      this.#starting = undefined;
+    });
+    await this.#starting;
+  }
+
+  /** Ends the pool the adapter created (an application's pool stays open). Safe to call twice. */
+  async close(): Promise<void> {
+    await this.#starting?.catch(() => undefined);
+    const pool = this.#pool;
+    this.#pool = undefined;
+    if (pool === undefined || this.#options.kind === 'pool') return;
+    await pool.end().catch((error: unknown) => {
+      throw storageError('close', error);
+    });
+  }
+
+  async #open(): Promise<void> {
+    const options = this.#options;
+    const pool = options.kind === 'pool' ? options.pool : createPool(options);
+    try {
+      await migrate(pool, this.schema);
+    } catch (error) {
+      if (options.kind === 'connection') await pool.end().catch(() => undefined);
+      throw error;
+    }
+    this.#pool = pool;
+  }
+
+  async #query<R extends QueryResultRow>(
+    operation: string,
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<QueryResult<R>> {
+    const pool = this.#pool;
+    if (pool === undefined) {
+      throw new FlowlineError(
+        ErrorCode.STORAGE_ERROR,
+        `postgres adapter: ${operation} called while the adapter is not started`,
+      );
+    }
+    try {
+      return await pool.query<R>(text, values as unknown[] | undefined);
+    } catch (error) {
+      throw storageError(operation, error);
+    }
+  }
+
+  /** Applies every write of the batch in one statement: all of it or nothing. */
+  write(batch: WriteBatch): Promise<void> {
+    return writeBatch(this.#db, batch);
+  }
+
+  /** Moves a step to `running` if its state is one of `claim.from`; one caller wins. */
+  claimStep(claim: StepClaim): Promise<boolean> {
+    return plans.claimStep(this.#db, claim);
+  }
+
+  /** A plan with its actions and steps; FlowlineError `INVALID_PLAN` if the row is damaged. */
+  loadPlan(planId: string): Promise<StoredPlan | undefined> {
+    return plans.loadPlan(this.#db, planId);
+  }
+
+  /** Plan records matching the filter, newest first. */
+  findPlans(filter?: PlanFilter): Promise<PlanRecord[]> {
+    return plans.findPlans(this.#db, filter);
+  }
+
+  /** Queues an event for a step, committed when the promise resolves. */
+  enqueueEvent(event: EventEnvelope): Promise<void> {
+    return queues.enqueueEvent(this.#db, event);
+  }
+
+  /** Removes and returns the oldest event queued for a step. */
+  takeEvent(planId: string, stepId: number): Promise<EventEnvelope | undefined> {
+    return queues.takeEvent(this.#db, planId, stepId);
+  }
+
+  /** Removes every event queued for a step and returns them. */
+  dropEvents(planId: string, stepId: number): Promise<EventEnvelope[]> {
+    return queues.dropEvents(this.#db, planId, stepId);
+  }
+
+  /** The delayed-plan record of a plan, or `undefined`. */
+  loadDelayedPlan(planId: string): Promise<DelayedPlanRecord | undefined> {
+    return queues.loadDelayedPlan(this.#db, planId);
+  }
+
+  /** Unfrozen delayed plans due by `dueBy`, oldest first. */
+  findDueDelayedPlans(dueBy: string, limit?: number): Promise<DelayedPlanRecord[]> {
+    return queues.findDueDelayedPlans(this.#db, dueBy, limit);
+  }
+
+  /** The plans `planId` waits for. */
+  findDependencies(planId: string): Promise<string[]> {
+    return queues.findDependencies(this.#db, planId);
+  }
+
+  /** The plans waiting for `planId`. */
+  findDependents(planId: string): Promise<string[]> {
+    return queues.findDependents(this.#db, planId);
+  }
+
+  /** Appends log lines, in order. */
+  appendLogs(lines: readonly StepLogLine[]): Promise<void> {
+    return queues.appendLogs(this.#db, lines);
+  }
+
+  /** The log lines of a plan (of one step when `stepId` is given), in the order written. */
+  loadLogs(planId: string, stepId?: number): Promise<StepLogLine[]> {
+    return queues.loadLogs(this.#db, planId, stepId);
+  }
+
+  /** Inserts or replaces a world record. */
+  registerWorld(world: WorldRecord): Promise<void> {
+    return coordinator.registerWorld(this.#db, world);
+  }
+
+  /** Records a heartbeat; `false` when the world is no longer registered. */
+  heartbeat(worldId: string, at: string): Promise<boolean> {
+    return coordinator.heartbeat(this.#db, worldId, at);
+  }
+
+  /** Every registered world. */
+  findWorlds(): Promise<WorldRecord[]> {
+    return coordinator.findWorlds(this.#db);
+  }
+
+  /** Removes a world record and releases its locks, atomically. */
+  unregisterWorld(worldId: string): Promise<void> {
+    return coordinator.unregisterWorld(this.#db, worldId);
+  }
+
+  /** Takes a lock if nobody holds its key. */
+  acquireLock(lock: LockRecord): Promise<boolean> {
+    return coordinator.acquireLock(this.#db, lock);
+  }
+
+  /** Releases a lock if `ownerId` holds it. */
+  releaseLock(key: string, ownerId: string): Promise<void> {
+    return coordinator.releaseLock(this.#db, key, ownerId);
+  }
+
+  /** Locks held by a world. */
+  findLocks(ownerId: string): Promise<LockRecord[]> {
+    return coordinator.findLocks(this.#db, ownerId);
+  }
+}
+
+function createPool(options: Extract<ResolvedOptions, { kind: 'connection' }>): Pool {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections,
+    connectionTimeoutMillis: options.connectionTimeoutMillis,
+    application_name: 'flowline',
+  });
+  // An idle connection that breaks (server restart, DROP DATABASE) is reported here; without a
+  // listener it would crash the process. The pool drops it and the next query gets a new one.
+  pool.on('error', () => undefined);
+  return pool;
+}
