@@ -2,44 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { FlowlineError } from '../../src/errors.js';
 import type { EventEnvelope } from '../../src/persistence/adapter.js';
 import { MemoryAdapter } from '../../src/persistence/memory-adapter.js';
-import type { ActionRecord, PlanRecord, StepRecord } from '../../src/plan/records.js';
-import { SCHEMA_VERSION } from '../../src/plan/records.js';
-import type { PlanResult, PlanState, StepState } from '../../src/plan/states.js';
-
-function planRecord(
-  id: string,
-  state: PlanState = 'planned',
-  result: PlanResult = 'pending',
-  label = 'Root',
-): PlanRecord {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    id,
-    label,
-    state,
-    result,
-    progress: 0,
-    rootActionId: 1,
-    runFlow: { type: 'concurrence', flows: [{ type: 'atom', stepId: 2 }] },
-    finalizeFlow: { type: 'sequence', flows: [] },
-    history: [{ at: '2024-01-01T00:00:00.000Z', event: 'planned', worldId: 'w' }],
-  };
-}
-
-function actionRecord(id: number): ActionRecord {
-  return {
-    id,
-    className: 'Root',
-    input: { name: 'x', nested: { list: [1, 2] } },
-    output: {},
-    planStepId: 1,
-    runStepId: 2,
-  };
-}
-
-function stepRecord(id: number, state: StepState, phase: StepRecord['phase'] = 'run'): StepRecord {
-  return { id, actionId: 1, className: 'Root', phase, state, progress: 0, progressWeight: 1 };
-}
+import type { ActionRecord, StepRecord } from '../../src/plan/records.js';
+import type { StepState } from '../../src/plan/states.js';
+import { actionRecord, planRecord, stepRecord } from '../helpers/records.js';
 
 async function seed(adapter: MemoryAdapter, id: string, stepState: StepState = 'pending') {
   await adapter.write({
