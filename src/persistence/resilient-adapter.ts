@@ -62,30 +62,39 @@ export function withStorageRetries(
       const cached = wrapped.get(key);
       if (cached !== undefined) return cached;
       const method = value as (...args: unknown[]) => Promise<unknown>;
-      const call = (...args: unknown[]): Promise<unknown> => {
-        const once = async (): Promise<unknown> => {
-          try {
-            return await method.apply(target, args);
-          } catch (error) {
-            throw asStorageError(key, error);
+      const once = async (args: unknown[]): Promise<unknown> => {
+        try {
+          return await method.apply(target, args);
+        } catch (error) {
+          throw asStorageError(key, error);
+        }
+      };
+      const backoff = async (error: FlowlineError, attempt: number): Promise<void> => {
+        const delay = Math.min(maxDelay, minDelay * 2 ** (attempt - 1));
+        logger.warn(`storage ${key} failed (attempt ${attempt}); retrying in ${delay} ms`, {
+          error: error.message,
+        });
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, delay));
+      };
+      // The first attempt runs directly: the retry machinery costs nothing until something fails.
+      const call = async (...args: unknown[]): Promise<unknown> => {
+        try {
+          return await once(args);
+        } catch (error) {
+          if (!(error instanceof FlowlineError && error.retryable) || !REPEATABLE.has(key)) {
+            throw error;
           }
-        };
-        if (!REPEATABLE.has(key)) return once();
-        return pRetry(once, {
-          retries,
+          if (retries === 0) throw error;
+          await backoff(error, 1);
+        }
+        return pRetry(() => once(args), {
+          retries: retries - 1,
           minTimeout: 0,
           maxTimeout: 0,
           shouldRetry: ({ error }) => error instanceof FlowlineError && error.retryable,
           onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
             if (!(error instanceof FlowlineError && error.retryable) || retriesLeft === 0) return;
-            const delay = Math.min(maxDelay, minDelay * 2 ** (attemptNumber - 1));
-            logger.warn(
-              `storage ${key} failed (attempt ${attemptNumber}); retrying in ${delay} ms`,
-              {
-                error: error.message,
-              },
-            );
-            await new Promise<void>((resolve) => clock.setTimeout(resolve, delay));
+            await backoff(error, attemptNumber + 1);
           },
         });
       };
