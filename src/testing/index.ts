@@ -15,3 +15,5 @@ export {
   makeStepRecord,
 } from './fixtures.js';
 export type { PlanFixture } from './fixtures.js';
+
+export { ManagedClock } from './managed-clock.js';
