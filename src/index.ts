@@ -4,6 +4,8 @@
  * @packageDocumentation
  */
 export { Action } from './action/action.js';
+export { ExecutionPlanHooks } from './action/execution-plan-hooks.js';
+export type { HookEntry, HookEvent } from './action/execution-plan-hooks.js';
 export type { OutputReference, ReferenceBrand } from './action/output-reference.js';
 export type { SuspendedAction } from './action/suspend.js';
 export type {

@@ -1,5 +1,6 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { ActionContext, ExecutionScope, PlanningScope } from './context.js';
+import { ExecutionPlanHooks } from './execution-plan-hooks.js';
 import { binder } from './context.js';
 import type { SuspendedAction } from './suspend.js';
 import type { ActionClass, AnyAction, PlanArgs, Planned, RescueStrategy } from './types.js';
@@ -31,6 +32,12 @@ export class Action<
   O extends object = Record<string, unknown>,
 > {
   #context: ActionContext | undefined;
+
+  /**
+   * Methods of this action to call when its plan changes state; see {@link ExecutionPlanHooks}.
+   * Extend the inherited set with `use`, trim it with `doNotUse`.
+   */
+  static executionPlanHooks: ExecutionPlanHooks = new ExecutionPlanHooks();
 
   static {
     binder.bind = (action, context) => {

@@ -32,7 +32,7 @@ export interface ExecutionScope {
 export interface ActionContext {
   readonly planId: string;
   readonly actionId: number;
-  readonly phase: 'plan' | 'run' | 'finalize' | 'rescue';
+  readonly phase: 'plan' | 'run' | 'finalize' | 'rescue' | 'hook';
   readonly input: object;
   readonly output: JsonObject;
   readonly planning?: PlanningScope;

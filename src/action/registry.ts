@@ -11,6 +11,12 @@ export class ActionRegistry {
   readonly #byName = new Map<string, ActionClass>();
   readonly #names = new Map<ActionClass, string>();
   #subscribers: Map<ActionClass, ActionClass[]> | undefined;
+  #hooks = false;
+
+  /** Whether any registered class has execution-plan hooks. */
+  get hasExecutionPlanHooks(): boolean {
+    return this.#hooks;
+  }
 
   /** Registers action classes; registering the same class twice is harmless. */
   register(...classes: readonly ActionClass[]): void {
@@ -40,8 +46,17 @@ export class ActionRegistry {
         `two different action classes are named "${name}"; set a distinct static actionName on one`,
       );
     }
+    for (const { method } of cls.executionPlanHooks?.entries ?? []) {
+      if (typeof (cls.prototype as unknown as Record<string, unknown>)[method] !== 'function') {
+        throw new FlowlineError(
+          ErrorCode.INVALID_ACTION,
+          `cannot register ${name}: its execution-plan hook "${method}" is not a method of the class`,
+        );
+      }
+    }
     this.#byName.set(name, cls);
     this.#names.set(cls, name);
+    if (cls.executionPlanHooks?.empty === false) this.#hooks = true;
   }
 
   /** The stored name of a class; `ACTION_NOT_REGISTERED` when the world does not know it. */

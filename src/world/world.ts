@@ -23,6 +23,7 @@ import { computeResult } from '../plan/result.js';
 import { toJson } from '../plan/serialization.js';
 import { changeStepState } from '../plan/transitions.js';
 import { Coordinator, processIdentity } from './coordinator.js';
+import { PlanHookRunner } from './plan-hooks.js';
 import type { WorldEventListener, WorldEventMap } from './events.js';
 import { EventHub } from './events.js';
 import type { Logger } from './logger.js';
@@ -62,6 +63,7 @@ export class World {
   readonly #hub: EventHub;
   readonly #concurrency: number;
   readonly #coordinator: Coordinator;
+  readonly #hooks: PlanHookRunner;
   /** Plan phases in progress: close() lets them finish and store their plan. */
   readonly #planning = new Set<Promise<unknown>>();
   #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
@@ -96,6 +98,10 @@ export class World {
     const heartbeatIntervalMs = positiveOption(options, 'heartbeatIntervalMs', 5000);
     const heartbeatTimeoutMs = positiveOption(options, 'heartbeatTimeoutMs', 30_000);
     this.#hub = new EventHub(this.#logger);
+    this.#hooks = new PlanHookRunner(this.#registry, this.#adapter, this.#logger);
+    this.#hub.on('plan:state', (event) => {
+      this.#hooks.handle(event);
+    });
     this.#executor =
       options.executor === false ? undefined : (options.executor ?? new ParallelExecutor());
     this.#coordinator = new Coordinator(
@@ -139,7 +145,10 @@ export class World {
     const wasStarted = this.#state === 'started';
     this.#state = 'closed';
     await Promise.allSettled([...this.#planning]);
+    await this.#hooks.idle();
     await this.#executor?.close();
+    // Plans that settled while the executor drained have hooks still to run.
+    await this.#hooks.idle();
     if (wasStarted) {
       try {
         await this.#coordinator.stop();
