@@ -28,6 +28,11 @@ export const ErrorCode = {
   WORLD_NOT_STARTED: 'WORLD_NOT_STARTED',
   WORLD_CLOSED: 'WORLD_CLOSED',
   NOT_AN_EXECUTOR: 'NOT_AN_EXECUTOR',
+  /** A delayed plan was not started before its `startBefore`. */
+  EXECUTION_WINDOW_MISSED: 'EXECUTION_WINDOW_MISSED',
+  /** A chained plan did not run because a plan it waited for failed or was cancelled. */
+  PREREQUISITE_FAILED: 'PREREQUISITE_FAILED',
+  STEP_TIMEOUT: 'STEP_TIMEOUT',
 } as const;
 
 /** Union of every {@link ErrorCode} value. */

@@ -7,6 +7,8 @@ export { Action } from './action/action.js';
 export { ExecutionPlanHooks } from './action/execution-plan-hooks.js';
 export type { HookEntry, HookEvent } from './action/execution-plan-hooks.js';
 export type { OutputReference, ReferenceBrand } from './action/output-reference.js';
+export type { StepLog, StepLogLevel } from './action/step-log.js';
+export type { RetryOptions } from './action/step-options.js';
 export type { SuspendedAction } from './action/suspend.js';
 export type {
   ActionClass,
@@ -47,6 +49,7 @@ export type {
   JsonObject,
   JsonValue,
   PlanRecord,
+  StepAttempt,
   StepRecord,
 } from './plan/records.js';
 export { SCHEMA_VERSION } from './plan/records.js';
@@ -58,6 +61,7 @@ export type {
   WorldEventListener,
   WorldEventMap,
 } from './world/events.js';
+export type { DelayOptions, TimeInput } from './world/delay.js';
 export type { LogMeta, Logger } from './world/logger.js';
 export { consoleLogger, silentLogger } from './world/logger.js';
 export type { WorldOptions } from './world/options.js';

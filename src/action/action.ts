@@ -2,6 +2,7 @@ import { ErrorCode, FlowlineError } from '../errors.js';
 import type { ActionContext, ExecutionScope, PlanningScope } from './context.js';
 import { ExecutionPlanHooks } from './execution-plan-hooks.js';
 import { binder } from './context.js';
+import type { StepLog } from './step-log.js';
 import type { SuspendedAction } from './suspend.js';
 import type { ActionClass, AnyAction, PlanArgs, Planned, RescueStrategy } from './types.js';
 
@@ -97,13 +98,66 @@ export class Action<
   }
 
   /**
+   * The log of the current step: lines written in `plan` belong to this action's plan step, lines
+   * written in `run` / `finalize` to that step. They are stored with the step (after its commit) and
+   * read back with `world.stepLog(planId, stepId?)`. `meta` must be JSON data; meta that is not is
+   * dropped with a warning line, never failing the step.
+   *
+   * @example
+   * ```ts
+   * async run() {
+   *   this.log.info('creating machine', { name: this.input.name });
+   * }
+   * ```
+   */
+  get log(): StepLog {
+    const context = this.#bound('log');
+    const scope = context.execution ?? context.planning;
+    if (scope === undefined) {
+      throw new FlowlineError(
+        ErrorCode.PHASE_MISUSE,
+        `${this.constructor.name}.log is only available in plan(), run() and finalize()`,
+        { actionId: this.id, planId: this.executionPlanId },
+      );
+    }
+    return scope.log;
+  }
+
+  /**
+   * This action's weight in its plan's progress, read once per step when `planSelf` creates the run
+   * and finalize steps (`this.input` is already set). Override it for actions that take longer than
+   * others. Must return a finite number ≥ 0; anything else fails planning with `INVALID_ACTION`.
+   *
+   * @param _phase - the step being weighed: `'run'` or `'finalize'`
+   * @returns the weight; the default is 1
+   */
+  progressWeight(_phase: 'run' | 'finalize'): number {
+    return 1;
+  }
+
+  /**
+   * How far the run step is (0..1), read each time `run` suspends, so a long-running step can report
+   * progress between events. Values are clamped to 0..1; anything that is not a finite number
+   * counts as 0 (with a warning in the step log). A step that succeeded or was skipped is done (1)
+   * whatever this returns.
+   *
+   * @returns the progress of a suspended run step; the default is 0
+   */
+  progressDone(): number {
+    return 0;
+  }
+
+  /**
    * Plans this action's own run and finalize steps, at the current place in the flow.
    *
    * @param input - the input, JSON data that may contain other actions' output references
    * @returns this action, for chaining
    */
   planSelf(input: I): this {
-    this.#planning('planSelf').planSelf(input);
+    const scope = this.#planning('planSelf');
+    // The weight is only asked for when the class overrides progressWeight.
+    if (this.progressWeight === Action.prototype.progressWeight) scope.planSelf(input);
+    else scope.planSelf(input, (phase) => this.progressWeight(phase));
     return this;
   }
 

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../plan/records.js';
+import type { StepLog } from './step-log.js';
 import type { SuspendedAction } from './suspend.js';
 import type { ActionClass, AnyAction, Planned } from './types.js';
 
@@ -8,10 +9,16 @@ import type { ActionClass, AnyAction, Planned } from './types.js';
  * @internal
  */
 export interface PlanningScope {
-  planSelf(input: object): void;
+  /**
+   * @param weight - the action's `progressWeight(phase)`, when the class overrides it; read once the
+   *   input is set
+   */
+  planSelf(input: object, weight?: (phase: 'run' | 'finalize') => unknown): void;
   planAction(cls: ActionClass, args: readonly unknown[]): Planned;
   compose<T>(type: 'sequence' | 'concurrence', fn: () => T): T;
   readonly trigger: Planned | undefined;
+  /** Log lines of this action's plan step. */
+  readonly log: StepLog;
 }
 
 /**
@@ -22,6 +29,8 @@ export interface PlanningScope {
 export interface ExecutionScope {
   suspend(callback?: (handle: SuspendedAction) => void): never;
   readonly signal: AbortSignal;
+  /** Log lines of the step being executed (created on first use). */
+  readonly log: StepLog;
 }
 
 /**

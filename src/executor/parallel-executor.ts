@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import { stepOptionsOf } from '../action/step-options.js';
 import type { ActionClass } from '../action/types.js';
 import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
 import { flowStepIds } from '../plan/flow.js';
@@ -7,7 +8,7 @@ import { resolveReferences } from '../plan/serialization.js';
 import { isStepDone } from '../plan/states.js';
 import type { StepState } from '../plan/states.js';
 import { changePlanState, changeStepState } from '../plan/transitions.js';
-import type { EventEnvelope, PlanScoped, WriteBatch } from '../persistence/adapter.js';
+import type { EventEnvelope, PlanScoped, StepLogLine, WriteBatch } from '../persistence/adapter.js';
 import { isoNow } from './clock.js';
 import { Director } from './director.js';
 import type { Executor, ExecutorContext } from './executor.js';
@@ -38,6 +39,8 @@ export class ParallelExecutor implements Executor {
   readonly #starting = new Set<string>();
   /** Plan-level writes of plans that just paused or stopped. */
   readonly #settling = new Set<Promise<void>>();
+  /** Aborted by close(): retries waiting for their backoff give up at once. */
+  readonly #closing = new AbortController();
   #closed = false;
 
   async start(context: ExecutorContext): Promise<void> {
@@ -147,6 +150,9 @@ export class ParallelExecutor implements Executor {
     const ctx = this.#ctx();
     const at = isoNow(ctx.clock);
     const changed: StepRecord[] = [];
+    // A finalize phase that failed while its world was closing (e.g. a finalize waiting to retry
+    // when close() cut the wait short) runs again whole when the plan is recovered, as on resume.
+    if (mode === 'recover') this.#prepareResume(rt, at, changed);
     const interrupted =
       mode === 'recover'
         ? this.#failInterrupted(rt, at, changed)
@@ -241,6 +247,7 @@ export class ParallelExecutor implements Executor {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
     for (const rt of this.#running.values()) rt.mode = 'closed';
     await this.#queue?.onIdle();
     await Promise.allSettled([...this.#settling]);
@@ -335,8 +342,9 @@ export class ParallelExecutor implements Executor {
             `input of ${action.className} (action ${action.id})`,
           ) as typeof action.input)
         : action.input;
+      const cls = rt.classes[action.id - 1] as ActionClass;
       outcome = await invokePhase({
-        cls: rt.classes[action.id - 1] as ActionClass,
+        cls,
         planId: rt.id,
         actionId: action.id,
         stepId: step.id,
@@ -346,6 +354,9 @@ export class ParallelExecutor implements Executor {
         output: action.output,
         event: event?.payload,
         sendEvent: (payload) => ctx.sendEvent(rt.id, step.id, payload),
+        clock: ctx.clock,
+        options: stepOptionsOf(cls, action.className),
+        closing: this.#closing.signal,
       });
     } catch (error) {
       outcome = { kind: 'error', error, output: action.output };
@@ -359,10 +370,13 @@ export class ParallelExecutor implements Executor {
     } else {
       this.#setStep(rt, step, outcome.kind, end);
     }
-    await this.#commit(rt, {
-      actions: [{ planId: rt.id, record: action }],
-      steps: scoped(rt, [step]),
-    });
+    if (outcome.attempts !== undefined) step.attempts = outcome.attempts;
+    if (outcome.progress !== undefined) step.progress = outcome.progress;
+    await this.#commit(
+      rt,
+      { actions: [{ planId: rt.id, record: action }], steps: scoped(rt, [step]) },
+      outcome.logs,
+    );
     rt.active--;
     if (outcome.kind === 'suspended') {
       rt.suspended.add(step.id);
@@ -373,6 +387,19 @@ export class ParallelExecutor implements Executor {
       else await this.#onError(rt);
     }
     this.#afterChange(rt);
+  }
+
+  /** Stores a step's log lines; a failure is reported, never allowed to fail the plan. */
+  async #appendLogs(rt: PlanRuntime, lines: readonly StepLogLine[]): Promise<void> {
+    try {
+      await this.#ctx().adapter.appendLogs(lines);
+    } catch (error) {
+      this.#ctx().logger.error(
+        `could not store ${lines.length} log line(s) of step ${lines[0]?.stepId ?? '?'} of plan ` +
+          `${rt.id}; they are lost`,
+        { planId: rt.id, error },
+      );
+    }
   }
 
   #wake(rt: PlanRuntime, stepId: number): void {
@@ -507,7 +534,12 @@ export class ParallelExecutor implements Executor {
     changeStepState(rt.id, step, to, at, rt.events);
   }
 
-  async #commit(rt: PlanRuntime, batch: WriteBatch): Promise<void> {
+  /**
+   * Writes a batch, then the step log lines of the execution it ends (only a call that wrote to
+   * `this.log` costs a second round trip), then emits the buffered state events: a listener that
+   * reads the step's log on its `step:state` event finds the lines.
+   */
+  async #commit(rt: PlanRuntime, batch: WriteBatch, logs?: readonly StepLogLine[]): Promise<void> {
     try {
       await this.#ctx().adapter.write(batch);
     } catch (error) {
@@ -519,6 +551,7 @@ export class ParallelExecutor implements Executor {
             { planId: rt.id, cause: error },
           );
     }
+    if (logs !== undefined) await this.#appendLogs(rt, logs);
     rt.events.flush();
   }
 

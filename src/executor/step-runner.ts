@@ -1,19 +1,37 @@
 import { freeze } from 'immer';
 import type { ActionContext, ExecutionScope } from '../action/context.js';
 import type { PhaseMethods } from '../action/action.js';
-import { instantiate } from '../action/action.js';
+import { Action, instantiate } from '../action/action.js';
+import { StepLogBuffer } from '../action/step-log.js';
+import type { RetryOptions, StepOptions } from '../action/step-options.js';
+import { retryDelay } from '../action/step-options.js';
 import type { SuspendedAction } from '../action/suspend.js';
 import { SuspendSignal } from '../action/suspend.js';
-import type { ActionClass } from '../action/types.js';
-import { ErrorCode, FlowlineError } from '../errors.js';
-import type { JsonObject, JsonValue } from '../plan/records.js';
+import type { ActionClass, AnyAction } from '../action/types.js';
+import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
+import type { StepLogLine } from '../persistence/adapter.js';
+import type { JsonObject, JsonValue, StepAttempt } from '../plan/records.js';
 import { cloneJson, toJsonObject } from '../plan/serialization.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { isoNow } from './clock.js';
+
+/** What every outcome may carry besides its kind, when the features that produce it are used. */
+interface OutcomeExtras {
+  /** Lines the call wrote to `this.log` (absent when it wrote none). */
+  readonly logs?: StepLogLine[];
+  /** The attempts, for actions with `static retry`. */
+  readonly attempts?: StepAttempt[];
+  /** `progressDone()` of a suspended run step, when the class overrides it. */
+  readonly progress?: number;
+}
 
 /** How one execution of a phase ended. @internal */
-export type Outcome =
+export type Outcome = (
   | { readonly kind: 'success'; readonly output: JsonObject }
   | { readonly kind: 'suspended'; readonly output: JsonObject }
-  | { readonly kind: 'error'; readonly error: unknown; readonly output: JsonObject };
+  | { readonly kind: 'error'; readonly error: unknown; readonly output: JsonObject }
+) &
+  OutcomeExtras;
 
 /** One execution of `run` or `finalize`. @internal */
 export interface PhaseCall {
@@ -29,6 +47,29 @@ export interface PhaseCall {
   readonly output: JsonObject;
   readonly event: JsonValue | undefined;
   readonly sendEvent: (payload: JsonValue) => Promise<void>;
+  /** The world's clock: timeouts and retry delays are measured on it. */
+  readonly clock: Clock;
+  /** The class's `static timeout` / `static retry`; `undefined` when it sets neither. */
+  readonly options: StepOptions | undefined;
+  /** Aborted when the world closes: a retry stops waiting and the step keeps its last error. */
+  readonly closing: AbortSignal;
+}
+
+/** An {@link Outcome} while it is being put together. */
+interface Result {
+  kind: Outcome['kind'];
+  output: JsonObject;
+  error?: unknown;
+  logs?: StepLogLine[];
+  attempts?: StepAttempt[];
+  progress?: number;
+  /** Whether another attempt may help (the call threw or timed out, as opposed to bad output). */
+  retryable?: boolean;
+}
+
+/** Log lines of one step execution, shared by its attempts (created on first use). */
+interface LogLines {
+  lines: StepLogLine[] | undefined;
 }
 
 /**
@@ -36,62 +77,284 @@ export interface PhaseCall {
  * becomes an `error` outcome, `suspend()` a `suspended` one. The output is validated as JSON; a
  * value that cannot be stored fails the step and keeps the last committed output.
  *
+ * With `static timeout`, a call still going `timeout` ms after it started (on the world's clock) is
+ * abandoned: the outcome is a `STEP_TIMEOUT` error, `this.signal` aborts with it, and whatever the
+ * call does later (its result, output, log lines, `suspend`) is ignored. With `static retry`, a call
+ * that throws or times out is made again after the backoff delay, up to `retries` times; every
+ * attempt is recorded. Neither costs anything for actions that do not set them.
+ *
  * @internal
  */
-export async function invokePhase(call: PhaseCall): Promise<Outcome> {
-  // An object, not a boolean: it is set inside the suspend closure.
-  const state = { suspended: false };
-  let controller: AbortController | undefined;
+export function invokePhase(call: PhaseCall): Promise<Outcome> {
+  // No extra async layer on the common path: an action without options is one attempt.
+  const options = call.options;
+  if (options === undefined) return attempt(call, undefined, undefined) as Promise<Outcome>;
+  if (options.retry === undefined) {
+    return attempt(call, undefined, options.timeout) as Promise<Outcome>;
+  }
+  return withRetries(call, options.timeout, options.retry) as Promise<Outcome>;
+}
+
+/** Makes attempts until one succeeds or suspends, the retries are used up, or the world closes. */
+async function withRetries(
+  call: PhaseCall,
+  timeout: number | undefined,
+  retry: Required<RetryOptions>,
+): Promise<Result> {
+  const attempts: StepAttempt[] = [];
+  // The attempts write to one list of log lines.
+  const log: LogLines = { lines: undefined };
+  for (let number = 1; ; number++) {
+    const startedAt = isoNow(call.clock);
+    const result = await attempt(call, log, timeout);
+    const record: StepAttempt = { startedAt, endedAt: isoNow(call.clock) };
+    if (result.kind === 'error') record.error = serializeError(result.error);
+    attempts.push(record);
+    result.attempts = attempts;
+    if (
+      result.kind !== 'error' ||
+      result.retryable !== true ||
+      number > retry.retries ||
+      !(await wait(call.clock, retryDelay(retry, number), call.closing))
+    ) {
+      if (log.lines !== undefined && log.lines.length > 0) result.logs = log.lines;
+      return result;
+    }
+  }
+}
+
+/**
+ * Waits `ms` on the clock.
+ *
+ * @returns `false` when `closing` aborted first (at once if it already had)
+ */
+function wait(clock: Clock, ms: number, closing: AbortSignal): Promise<boolean> {
+  if (closing.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onClose = (): void => {
+      clock.clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = keepAlive(
+      clock.setTimeout(() => {
+        closing.removeEventListener('abort', onClose);
+        resolve(true);
+      }, ms),
+    );
+    closing.addEventListener('abort', onClose, { once: true });
+  });
+}
+
+/**
+ * What one call's action sees as `this.suspend`, `this.signal` and `this.log`. A class, not an
+ * object literal with closures: a call that uses none of them costs one small allocation. Once the
+ * call is over (ended, or abandoned on a timeout) it can no longer suspend the step or write to its
+ * log.
+ */
+class CallScope implements ExecutionScope {
+  suspended = false;
+  over = false;
+  #controller: AbortController | undefined;
+  #abandoned: FlowlineError | undefined;
+  #buffer: StepLogBuffer | undefined;
+
+  constructor(
+    private readonly call: PhaseCall,
+    private readonly shared: LogLines | undefined,
+  ) {}
+
+  suspend(callback?: (handle: SuspendedAction) => void): never {
+    const call = this.call;
+    if (call.phase !== 'run') {
+      throw new FlowlineError(ErrorCode.PHASE_MISUSE, 'suspend() is only available in run()', {
+        planId: call.planId,
+        stepId: call.stepId,
+      });
+    }
+    if (!this.over) {
+      this.suspended = true;
+      callback?.({
+        executionPlanId: call.planId,
+        stepId: call.stepId,
+        event: (payload) => call.sendEvent(payload),
+      });
+    }
+    throw new SuspendSignal();
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#abandoned !== undefined) this.#controller.abort(this.#abandoned);
+    }
+    return this.#controller.signal;
+  }
+
+  get log(): StepLogBuffer {
+    if (this.#buffer === undefined) {
+      const call = this.call;
+      this.#buffer = new StepLogBuffer(
+        call.planId,
+        call.stepId,
+        () => isoNow(call.clock),
+        this.shared === undefined ? [] : (this.shared.lines ??= []),
+      );
+      if (this.over) this.#buffer.close();
+    }
+    return this.#buffer;
+  }
+
+  /** Ends the call: later log lines and suspensions are ignored. */
+  end(): void {
+    this.over = true;
+    this.#buffer?.close();
+  }
+
+  /** Ends the call on a timeout and aborts its signal with `error`. */
+  abandon(error: FlowlineError): void {
+    this.#abandoned = error;
+    this.end();
+    this.#controller?.abort(error);
+  }
+
+  /** Attaches the call's own log lines (when not shared with other attempts) to its result. */
+  finish(result: Result): Result {
+    const buffer = this.#buffer;
+    if (this.shared === undefined && buffer !== undefined && buffer.lines.length > 0) {
+      result.logs = buffer.lines;
+    }
+    return result;
+  }
+}
+
+/**
+ * One call of `run` / `finalize` on a fresh instance and a fresh copy of the committed output. Its
+ * log lines go to `shared` when given (retries), else they are attached to the result.
+ */
+async function attempt(
+  call: PhaseCall,
+  shared: LogLines | undefined,
+  timeout: number | undefined,
+): Promise<Result> {
+  const scope = new CallScope(call, shared);
   const output = cloneJson(call.output);
-  const handle: SuspendedAction = {
-    executionPlanId: call.planId,
-    stepId: call.stepId,
-    event: (payload) => call.sendEvent(payload),
-  };
-  const execution: ExecutionScope = {
-    suspend(callback) {
-      if (call.phase !== 'run') {
-        throw new FlowlineError(ErrorCode.PHASE_MISUSE, 'suspend() is only available in run()', {
-          planId: call.planId,
-          stepId: call.stepId,
-        });
-      }
-      state.suspended = true;
-      callback?.(handle);
-      throw new SuspendSignal();
-    },
-    get signal() {
-      controller ??= new AbortController();
-      return controller.signal;
-    },
-  };
   const context: ActionContext = {
     planId: call.planId,
     actionId: call.actionId,
     phase: call.phase,
     input: freeze(call.input, true),
     output,
-    execution,
+    execution: scope,
   };
-  const action = instantiate(call.cls, context) as unknown as PhaseMethods;
-  const method = call.phase === 'run' ? action.run : action.finalize;
+  const action = instantiate(call.cls, context);
+  const methods = action as unknown as PhaseMethods;
+  const method = call.phase === 'run' ? methods.run : methods.finalize;
   let thrown: unknown;
   let failed = false;
   try {
+    const started = timeout === undefined ? 0 : call.clock.now();
     const result: unknown = method?.call(action, call.event);
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') await result;
+    if (isThenable(result)) {
+      if (timeout === undefined) {
+        await result;
+      } else if (await outlives(result, timeout - (call.clock.now() - started), call.clock)) {
+        const error = timeoutError(call, timeout);
+        scope.abandon(error);
+        const timedOut: Result = { kind: 'error', error, output: call.output };
+        timedOut.retryable = true;
+        return scope.finish(timedOut);
+      }
+    }
   } catch (error) {
     if (!(error instanceof SuspendSignal)) {
       thrown = error;
       failed = true;
     }
   }
-  let stored: JsonObject;
-  try {
-    stored = toJsonObject(output, `output of ${call.className} (action ${call.actionId})`);
-  } catch (error) {
-    return { kind: 'error', error, output: call.output };
+  let progress: number | undefined;
+  if (scope.suspended && !failed && action.progressDone !== Action.prototype.progressDone) {
+    progress = progressOf(action, scope);
   }
-  if (failed) return { kind: 'error', error: thrown, output: stored };
-  return { kind: state.suspended ? 'suspended' : 'success', output: stored };
+  scope.end();
+  let result: Result;
+  try {
+    const stored = toJsonObject(output, `output of ${call.className} (action ${call.actionId})`);
+    if (failed) {
+      result = { kind: 'error', error: thrown, output: stored };
+      result.retryable = true;
+    } else {
+      result = { kind: scope.suspended ? 'suspended' : 'success', output: stored };
+      if (progress !== undefined) result.progress = progress;
+    }
+  } catch (error) {
+    result = { kind: 'error', error, output: call.output };
+  }
+  return scope.finish(result);
+}
+
+/**
+ * Whether `result` is still unsettled `ms` from now on the clock. A rejection propagates; the timer
+ * is cleared as soon as the result settles.
+ */
+async function outlives(result: PromiseLike<unknown>, ms: number, clock: Clock): Promise<boolean> {
+  let timer: TimerHandle;
+  const expired = new Promise<boolean>((resolve) => {
+    timer = keepAlive(
+      clock.setTimeout(
+        () => {
+          resolve(true);
+        },
+        Math.max(0, ms),
+      ),
+    );
+  });
+  try {
+    return await Promise.race([Promise.resolve(result).then(() => false), expired]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
+
+/**
+ * The system clock's timers do not keep the process alive (right for heartbeats), but a step that
+ * waits for its timeout or for a retry is work in progress: a program awaiting its plan must not exit
+ * under it. Timers that can be ref'd (Node's) are; other clocks' handles are left alone.
+ */
+function keepAlive(timer: TimerHandle): TimerHandle {
+  (timer as { ref?: () => unknown } | null | undefined)?.ref?.();
+  return timer;
+}
+
+function timeoutError(call: PhaseCall, timeout: number): FlowlineError {
+  return new FlowlineError(
+    ErrorCode.STEP_TIMEOUT,
+    `${call.className} (action ${call.actionId}): ${call.phase} of step ${call.stepId} of plan ` +
+      `${call.planId} did not end within its static timeout of ${timeout} ms`,
+    { planId: call.planId, stepId: call.stepId, actionId: call.actionId },
+  );
+}
+
+/**
+ * `progressDone()` of a suspended run step, clamped to 0..1. A value that is not a finite number
+ * counts as 0 and one that throws keeps the previous progress; both leave a warning in the step log.
+ */
+function progressOf(action: AnyAction, execution: ExecutionScope): number | undefined {
+  let value: unknown;
+  try {
+    value = action.progressDone();
+  } catch (error) {
+    execution.log.warn(
+      `progressDone() threw; the step keeps its previous progress: ${toError(error).message}`,
+    );
+    return undefined;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    execution.log.warn(`progressDone() returned ${String(value)}, not a finite number; using 0`);
+    return 0;
+  }
+  return Math.min(1, Math.max(0, value));
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }

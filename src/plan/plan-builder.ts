@@ -1,12 +1,16 @@
 import type { ActionContext, PlanningScope } from '../action/context.js';
 import { instantiate, phasesOf } from '../action/action.js';
 import { createOutputReference } from '../action/output-reference.js';
+import type { StepLog } from '../action/step-log.js';
+import { StepLogBuffer } from '../action/step-log.js';
+import { stepOptionsOf } from '../action/step-options.js';
 import type { ActionRegistry } from '../action/registry.js';
 import type { ActionClass, Planned } from '../action/types.js';
 import { Director } from '../executor/director.js';
 import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
 import type { ComposedFlow } from './flow.js';
 import { composed, normalizeFlow } from './flow.js';
+import type { StepLogLine } from '../persistence/adapter.js';
 import type { ActionRecord, JsonObject, PlanRecord, StepRecord } from './records.js';
 import { SCHEMA_VERSION } from './records.js';
 import { computeResult } from './result.js';
@@ -27,6 +31,17 @@ export interface BuiltPlan {
   readonly plan: PlanRecord;
   readonly actions: ActionRecord[];
   readonly steps: StepRecord[];
+  /** Lines the actions wrote to `this.log` in `plan` (on their plan steps), when there are any. */
+  readonly logs?: StepLogLine[];
+}
+
+/** Options of {@link PlanBuilder.build}. @internal */
+export interface BuildOptions {
+  /**
+   * Refuse to plan the root action: its plan step fails with this error and its `plan` is not
+   * called (a singleton action whose lock is held elsewhere).
+   */
+  readonly refuse?: Error;
 }
 
 type MutableFlow = { type: ComposedFlow['type']; flows: ComposedFlow['flows'] };
@@ -49,27 +64,71 @@ export class PlanBuilder {
   readonly #pending = new Set<Promise<void>>();
   readonly #references = new Map<number, Set<number>>();
   readonly #recorded = new WeakSet<object>();
+  /** Lines written to `this.log` in plan(), shared by every action of this plan. */
+  readonly #logs: StepLogLine[] = [];
   readonly #plan: PlanRecord;
+  /** The root plan step of a scheduled plan, waiting in `scheduling` to be planned. */
+  #scheduledRootStep: StepRecord | undefined;
+  #refusal: Error | undefined;
   #failed = false;
   #closed = false;
 
+  /**
+   * @param scheduled - a plan stored in state `scheduled` (`world.delay`, `world.chain`): its plan
+   *   record (history, id, label) and root plan step are reused instead of new ones
+   */
   constructor(
     readonly planId: string,
     readonly label: string,
     private readonly deps: PlanBuilderDeps,
+    scheduled?: BuiltPlan,
   ) {
-    this.#plan = {
-      schemaVersion: SCHEMA_VERSION,
-      id: planId,
-      label,
-      state: 'pending',
-      result: 'pending',
+    if (scheduled !== undefined) {
+      const rootStep = scheduled.steps[0];
+      if (
+        scheduled.plan.id !== planId ||
+        scheduled.plan.state !== 'scheduled' ||
+        rootStep?.phase !== 'plan' ||
+        rootStep.state !== 'scheduling'
+      ) {
+        throw new FlowlineError(
+          ErrorCode.INVALID_PLAN_STATE,
+          `plan ${scheduled.plan.id} is ${scheduled.plan.state}; only a scheduled plan waiting ` +
+            'to be planned can be planned from its delayed record',
+          { planId: scheduled.plan.id },
+        );
+      }
+      this.#plan = scheduled.plan;
+      this.#scheduledRootStep = rootStep;
+      return;
+    }
+    this.#plan = newPlanRecord(planId, label);
+  }
+
+  /**
+   * Records a plan to be planned later (`world.delay`, `world.chain`): the plan in state
+   * `scheduled`, its root action (no input yet) and the root's plan step in state `scheduling`, as
+   * Dynflow does. {@link PlanBuilder} given this plan plans it when its time comes.
+   */
+  static schedule(
+    planId: string,
+    label: string,
+    className: string,
+    deps: Pick<PlanBuilderDeps, 'now' | 'listener'>,
+  ): BuiltPlan {
+    const plan = newPlanRecord(planId, label);
+    changePlanState(plan, 'scheduled', deps.now(), deps.listener);
+    const step: StepRecord = {
+      id: 1,
+      actionId: 1,
+      className,
+      phase: 'plan',
+      state: 'scheduling',
       progress: 0,
-      rootActionId: 1,
-      runFlow: composed('concurrence'),
-      finalizeFlow: composed('sequence'),
-      history: [],
+      progressWeight: 1,
     };
+    const action: ActionRecord = { id: 1, className, input: {}, output: {}, planStepId: 1 };
+    return { plan, actions: [action], steps: [step] };
   }
 
   /**
@@ -77,7 +136,12 @@ export class PlanBuilder {
    *
    * @returns the plan `planned`, or `stopped`/`error` when planning failed
    */
-  async build(root: ActionClass, args: readonly unknown[]): Promise<BuiltPlan> {
+  async build(
+    root: ActionClass,
+    args: readonly unknown[],
+    options: BuildOptions = {},
+  ): Promise<BuiltPlan> {
+    this.#refusal = options.refuse;
     changePlanState(this.#plan, 'planning', this.deps.now(), this.deps.listener);
     try {
       this.#planAction(root, args, this.#runRoot, undefined, undefined);
@@ -103,7 +167,8 @@ export class PlanBuilder {
       this.deps.now(),
       this.deps.listener,
     );
-    return { plan: this.#plan, actions: this.#actions, steps: this.#steps };
+    const built: BuiltPlan = { plan: this.#plan, actions: this.#actions, steps: this.#steps };
+    return this.#logs.length === 0 ? built : { ...built, logs: this.#logs };
   }
 
   #planAction(
@@ -115,7 +180,7 @@ export class PlanBuilder {
   ): Planned {
     const className = this.deps.registry.nameOf(cls);
     const id = this.#actions.length + 1;
-    const planStep = this.#addStep(id, className, 'plan');
+    const planStep = this.#takeScheduledRootStep(id) ?? this.#addStep(id, className, 'plan');
     const record: ActionRecord = { id, className, input: {}, output: {}, planStepId: planStep.id };
     if (parentId !== undefined) record.parentId = parentId;
     this.#actions.push(record);
@@ -142,6 +207,13 @@ export class PlanBuilder {
       output: record.output,
       planning: scope,
     };
+    const refusal = id === 1 ? this.#refusal : undefined;
+    if (refusal !== undefined) {
+      // Refused before its plan() is called: the error sits on the root plan step.
+      changeStepState(this.planId, planStep, 'running', this.deps.now(), this.deps.listener);
+      this.#fail(planStep, refusal);
+      throw refusal;
+    }
     const action = instantiate(cls, context);
     changeStepState(this.planId, planStep, 'running', this.deps.now(), this.deps.listener);
     let result: unknown;
@@ -213,6 +285,16 @@ export class PlanBuilder {
     step.error = detail;
   }
 
+  /** The root plan step of a scheduled plan, moved from `scheduling` to `pending`. */
+  #takeScheduledRootStep(actionId: number): StepRecord | undefined {
+    const step = this.#scheduledRootStep;
+    if (step === undefined || actionId !== 1) return undefined;
+    this.#scheduledRootStep = undefined;
+    this.#steps.push(step);
+    changeStepState(this.planId, step, 'pending', this.deps.now(), this.deps.listener);
+    return step;
+  }
+
   #addStep(actionId: number, className: string, phase: Phase): StepRecord {
     const step: StepRecord = {
       id: this.#steps.length + 1,
@@ -228,8 +310,16 @@ export class PlanBuilder {
   }
 
   /** @internal used by {@link ActionPlanningScope} */
-  planSelf(cls: ActionClass, record: ActionRecord, cursor: MutableFlow, input: object): void {
+  planSelf(
+    cls: ActionClass,
+    record: ActionRecord,
+    cursor: MutableFlow,
+    input: object,
+    weight?: (phase: 'run' | 'finalize') => unknown,
+  ): void {
     this.#assertOpen('planSelf');
+    // A bad static timeout / retry fails the planning of this action (INVALID_ACTION).
+    stepOptionsOf(cls, record.className);
     if (record.runStepId !== undefined || record.finalizeStepId !== undefined) {
       throw new FlowlineError(
         ErrorCode.PHASE_MISUSE,
@@ -261,16 +351,27 @@ export class PlanBuilder {
     record.input = stored;
     if (references.size > 0) this.#references.set(record.id, references);
     const phases = phasesOf(cls);
+    // Weighed once the input is set, before any step is added.
+    const runWeight = phases.run && weight !== undefined ? checkWeight(weight, 'run', record) : 1;
+    const finalizeWeight =
+      phases.finalize && weight !== undefined ? checkWeight(weight, 'finalize', record) : 1;
     if (phases.run) {
       const step = this.#addStep(record.id, record.className, 'run');
+      step.progressWeight = runWeight;
       record.runStepId = step.id;
       cursor.flows.push({ type: 'atom', stepId: step.id });
     }
     if (phases.finalize) {
       const step = this.#addStep(record.id, record.className, 'finalize');
+      step.progressWeight = finalizeWeight;
       record.finalizeStepId = step.id;
       this.#finalizeRoot.flows.push({ type: 'atom', stepId: step.id });
     }
+  }
+
+  /** @internal the log of an action's plan step, used by {@link ActionPlanningScope} */
+  planLog(stepId: number): StepLog {
+    return new StepLogBuffer(this.planId, stepId, this.deps.now, this.#logs);
   }
 
   /** @internal used by {@link ActionPlanningScope} */
@@ -369,8 +470,15 @@ class ActionPlanningScope implements PlanningScope {
     this.#cursor = slot;
   }
 
-  planSelf(input: object): void {
-    this.builder.planSelf(this.cls, this.record, this.#cursor, input);
+  #log: StepLog | undefined;
+
+  planSelf(input: object, weight?: (phase: 'run' | 'finalize') => unknown): void {
+    this.builder.planSelf(this.cls, this.record, this.#cursor, input, weight);
+  }
+
+  get log(): StepLog {
+    this.#log ??= this.builder.planLog(this.record.planStepId);
+    return this.#log;
   }
 
   planAction(cls: ActionClass, args: readonly unknown[]): Planned {
@@ -396,6 +504,39 @@ class ActionPlanningScope implements PlanningScope {
       this.#cursor = previous;
     }
   }
+}
+
+/** An action's `progressWeight(phase)`, which must be a finite number ≥ 0. */
+function checkWeight(
+  weight: (phase: 'run' | 'finalize') => unknown,
+  phase: 'run' | 'finalize',
+  record: ActionRecord,
+): number {
+  const value = weight(phase);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_ACTION,
+      `progressWeight('${phase}') of ${record.className} (action ${record.id}) must return a ` +
+        `finite number ≥ 0, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+      { actionId: record.id },
+    );
+  }
+  return value;
+}
+
+function newPlanRecord(id: string, label: string): PlanRecord {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    id,
+    label,
+    state: 'pending',
+    result: 'pending',
+    progress: 0,
+    rootActionId: 1,
+    runFlow: composed('concurrence'),
+    finalizeFlow: composed('sequence'),
+    history: [],
+  };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

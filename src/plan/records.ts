@@ -56,6 +56,21 @@ export interface StepRecord {
   progressWeight: number;
   /** Run steps this step waits for because its input references their output. */
   requires?: number[];
+  /**
+   * The attempts of the step's latest execution, for actions with `static retry`: one entry per
+   * call of `run` / `finalize`, in order, with the error of each failed one.
+   */
+  attempts?: StepAttempt[];
+}
+
+/** One attempt of a step execution (see `static retry`). */
+export interface StepAttempt {
+  /** ISO time the attempt started. */
+  startedAt: string;
+  /** ISO time it ended (or was abandoned on a timeout). */
+  endedAt: string;
+  /** Why it failed; absent for the attempt that succeeded or suspended. */
+  error?: SerializedError;
 }
 
 /** One line of an execution plan's history. */

@@ -34,4 +34,10 @@ export interface WorldOptions {
   heartbeatTimeoutMs?: number;
   /** How transient storage failures are retried. */
   storageRetry?: StorageRetryPolicy;
+  /**
+   * How often an executor world looks in the store for delayed and chained plans that are due
+   * (plans delayed by other processes, prerequisites stopped elsewhere). Plans delayed in this
+   * world start on time whatever the interval. @default 1000
+   */
+  schedulerPollIntervalMs?: number;
 }

@@ -9,13 +9,17 @@ import { ParallelExecutor, notSuspended } from '../executor/parallel-executor.js
 import { toExecutionPlan } from '../executor/plan-runtime.js';
 import { planSkip } from '../executor/rescue.js';
 import type {
+  DelayedPlanRecord,
   PersistenceAdapter,
+  PlanDependency,
   PlanFilter,
   PlanScoped,
+  StepLogLine,
   StoredPlan,
 } from '../persistence/adapter.js';
 import { MemoryAdapter } from '../persistence/memory-adapter.js';
 import { withStorageRetries } from '../persistence/resilient-adapter.js';
+import type { BuiltPlan } from '../plan/plan-builder.js';
 import { PlanBuilder } from '../plan/plan-builder.js';
 import type { ExecutionPlan, JsonValue, PlanRecord, StepRecord } from '../plan/records.js';
 import { SCHEMA_VERSION } from '../plan/records.js';
@@ -23,12 +27,16 @@ import { computeResult } from '../plan/result.js';
 import { toJson } from '../plan/serialization.js';
 import { changeStepState } from '../plan/transitions.js';
 import { Coordinator, processIdentity } from './coordinator.js';
+import type { DelayOptions } from './delay.js';
+import { delayWindow, storedArguments } from './delay.js';
 import { PlanHookRunner } from './plan-hooks.js';
 import type { WorldEventListener, WorldEventMap } from './events.js';
 import { EventHub } from './events.js';
 import type { Logger } from './logger.js';
 import { consoleLogger } from './logger.js';
 import type { WorldOptions } from './options.js';
+import { Scheduler } from './scheduler.js';
+import { SingletonLocks, isSingleton } from './singleton.js';
 
 /** What `world.trigger` returns: the plan id at once, and promises for its two milestones. */
 export interface Triggered {
@@ -64,6 +72,9 @@ export class World {
   readonly #concurrency: number;
   readonly #coordinator: Coordinator;
   readonly #hooks: PlanHookRunner;
+  readonly #singletons: SingletonLocks;
+  /** Starts delayed and chained plans; executor worlds only. */
+  readonly #scheduler: Scheduler | undefined;
   /** Plan phases in progress: close() lets them finish and store their plan. */
   readonly #planning = new Set<Promise<unknown>>();
   #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
@@ -104,6 +115,25 @@ export class World {
     });
     this.#executor =
       options.executor === false ? undefined : (options.executor ?? new ParallelExecutor());
+    const schedulerPollIntervalMs = positiveOption(options, 'schedulerPollIntervalMs', 1000);
+    this.#singletons = new SingletonLocks(this.#adapter, this.#clock, this.#logger);
+    this.#scheduler =
+      this.#executor === undefined
+        ? undefined
+        : new Scheduler({
+            worldId: this.id,
+            adapter: this.#adapter,
+            clock: this.#clock,
+            logger: this.#logger,
+            pollIntervalMs: schedulerPollIntervalMs,
+            events: () => this.#hub.buffer(),
+            canPlan: (className) => this.#registry.classOf(className) !== undefined,
+            startPlan: (stored, record) => this.#startScheduled(stored, record),
+          });
+    this.#hub.on('plan:state', (event) => {
+      this.#singletons.handle(event);
+      this.#scheduler?.handle(event);
+    });
     this.#coordinator = new Coordinator(
       { id: this.id, ...processIdentity(), executor: this.#executor !== undefined },
       this.#adapter,
@@ -134,6 +164,7 @@ export class World {
     });
     this.#state = 'started';
     await this.#coordinator.start();
+    this.#scheduler?.start();
   }
 
   /**
@@ -144,11 +175,13 @@ export class World {
     if (this.#state === 'closed') return;
     const wasStarted = this.#state === 'started';
     this.#state = 'closed';
+    await this.#scheduler?.stop();
     await Promise.allSettled([...this.#planning]);
     await this.#hooks.idle();
     await this.#executor?.close();
     // Plans that settled while the executor drained have hooks still to run.
     await this.#hooks.idle();
+    await this.#singletons.idle();
     if (wasStarted) {
       try {
         await this.#coordinator.stop();
@@ -170,6 +203,7 @@ export class World {
    */
   register(...actions: readonly ActionClass[]): void {
     this.#registry.register(...actions);
+    this.#singletons.noteRegistered(actions);
   }
 
   /**
@@ -181,8 +215,11 @@ export class World {
    */
   trigger<C extends ActionClass>(action: C, ...args: PlanArgs<C>): Triggered {
     const { id, planned } = this.#startPlanning(action, args);
+    // Straight to the executor: the plan's own singleton lock is held since planning.
     const finished = planned.then((plan) =>
-      plan.state === 'planned' && this.#executor !== undefined ? this.execute(plan.id) : plan,
+      plan.state === 'planned' && this.#executor !== undefined
+        ? this.#needExecutor('execute').execute(plan.id)
+        : plan,
     );
     finished.catch(() => {});
     return { id, planned, finished };
@@ -203,7 +240,97 @@ export class World {
    * @returns the plan once it is `paused` or `stopped`
    */
   async execute(id: string): Promise<ExecutionPlan> {
-    return this.#needExecutor('execute').execute(id);
+    const executor = this.#needExecutor('execute');
+    const relocked = await this.#relockSingleton(id);
+    if (relocked === undefined) return executor.execute(id);
+    try {
+      return await executor.execute(id);
+    } catch (error) {
+      await this.#singletons.release(relocked, id);
+      throw error;
+    }
+  }
+
+  /**
+   * Stores a plan to be planned and executed later: it waits in state `scheduled` until the world
+   * clock reaches `startAt`, then an executor world plans it with `args` and executes it. If no
+   * executor world could start it before `startBefore`, it ends `stopped`/`error` with
+   * `EXECUTION_WINDOW_MISSED` instead. The arguments are stored as JSON (a `Date` becomes its ISO
+   * text). Bad arguments reject and store nothing.
+   *
+   * @param action - a registered action class
+   * @param options - `startAt` and optional `startBefore`: a `Date`, an ISO 8601 string with a time
+   *   zone, or epoch milliseconds
+   * @param args - the arguments its `plan` receives
+   * @returns the plan, `scheduled`
+   */
+  async delay<C extends ActionClass>(
+    action: C,
+    options: DelayOptions,
+    ...args: PlanArgs<C>
+  ): Promise<ExecutionPlan> {
+    this.#assertStarted();
+    const name = this.#registry.nameOf(action);
+    const window = delayWindow(options);
+    const stored = storedArguments(args, name);
+    const plan = await this.#schedule(name, { ...window, args: stored }, []);
+    this.#scheduler?.wake();
+    return plan;
+  }
+
+  /**
+   * Stores a plan that is planned and executed once every plan in `prerequisiteIds` is stopped
+   * (it waits in state `scheduled` meanwhile). If one of them stopped with result `error` or
+   * `cancelled`, the plan does not run: it ends `stopped`/`error` with `PREREQUISITE_FAILED`.
+   * Bad arguments reject and store nothing.
+   *
+   * @param prerequisiteIds - ids of existing plans (one id or a list)
+   * @param action - a registered action class
+   * @param args - the arguments its `plan` receives (stored as JSON)
+   * @returns the plan, `scheduled`
+   * @throws FlowlineError `PLAN_NOT_FOUND` naming a prerequisite that does not exist
+   */
+  async chain<C extends ActionClass>(
+    prerequisiteIds: string | readonly string[],
+    action: C,
+    ...args: PlanArgs<C>
+  ): Promise<ExecutionPlan> {
+    this.#assertStarted();
+    const ids: readonly unknown[] =
+      typeof prerequisiteIds === 'string' ? [prerequisiteIds] : prerequisiteIds;
+    if (!Array.isArray(ids)) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ARGUMENT,
+        'world.chain: prerequisiteIds must be a plan id or an array of plan ids',
+      );
+    }
+    const name = this.#registry.nameOf(action);
+    const stored = storedArguments(args, name);
+    const prerequisites = [...new Set(ids)].map((id, index) => {
+      if (typeof id !== 'string' || id === '') {
+        throw new FlowlineError(
+          ErrorCode.INVALID_ARGUMENT,
+          `world.chain: prerequisite ${index + 1} must be a plan id (a non-empty string), got ` +
+            String(id),
+        );
+      }
+      return id;
+    });
+    for (const id of prerequisites) {
+      if ((await this.#adapter.loadPlan(id)) === undefined) {
+        throw new FlowlineError(
+          ErrorCode.PLAN_NOT_FOUND,
+          `world.chain: prerequisite plan ${id} does not exist`,
+          { planId: id },
+        );
+      }
+    }
+    const plan = await this.#schedule(name, { startAt: isoNow(this.#clock), args: stored }, [
+      ...prerequisites,
+    ]);
+    this.#scheduler?.noteChain();
+    this.#scheduler?.wake();
+    return plan;
   }
 
   /**
@@ -359,6 +486,27 @@ export class World {
     return plans.flat();
   }
 
+  /**
+   * The lines a plan's steps wrote to `this.log`, in the order written: every step's, or one
+   * step's when `stepId` is given. Lines of a step execution are stored right after its commit.
+   *
+   * @throws FlowlineError `PLAN_NOT_FOUND` for an unknown plan, `STEP_NOT_FOUND` for an unknown step
+   */
+  async stepLog(id: string, stepId?: number): Promise<StepLogLine[]> {
+    this.#assertStarted();
+    const lines = await this.#adapter.loadLogs(id, stepId);
+    if (lines.length > 0) return lines;
+    const stored = await this.#adapter.loadPlan(id);
+    if (stored === undefined) throw planNotFound(id);
+    if (stepId !== undefined && stored.steps[stepId - 1] === undefined) {
+      throw new FlowlineError(ErrorCode.STEP_NOT_FOUND, `plan ${id} has no step ${stepId}`, {
+        planId: id,
+        stepId,
+      });
+    }
+    return lines;
+  }
+
   /** The public snapshot of a stored plan, marked invalid when this world cannot execute it. */
   #present(stored: StoredPlan): ExecutionPlan {
     const plan = toExecutionPlan(stored, false);
@@ -405,25 +553,121 @@ export class World {
       if (arg !== undefined) toJson(arg, `argument ${index + 1} of ${label}`);
     });
     const id = randomUUID();
-    const events = this.#hub.buffer();
-    const planned = this.#track(
-      (async () => {
-        const built = await new PlanBuilder(id, label, {
-          registry: this.#registry,
-          now: () => isoNow(this.#clock),
-          listener: events,
-        }).build(action, args);
-        await this.#adapter.write({
-          plans: [built.plan],
-          actions: built.actions.map((record) => ({ planId: id, record })),
-          steps: built.steps.map((record) => ({ planId: id, record })),
-        });
-        events.flush();
-        return toExecutionPlan(built, true);
-      })(),
-    );
+    const planned = this.#track(this.#planAndStore(id, label, action, args, undefined));
     planned.catch(() => {});
     return { id, planned };
+  }
+
+  /**
+   * The plan phase of one plan and its write. A plan whose root action is a singleton takes the
+   * singleton lock first, or is refused (`SINGLETON_ACTIVE` on its root plan step). A `scheduled`
+   * plan is planned from its stored record, and its delayed record is deleted in the same write.
+   */
+  async #planAndStore(
+    id: string,
+    label: string,
+    action: ActionClass,
+    args: readonly unknown[],
+    scheduled: BuiltPlan | undefined,
+  ): Promise<ExecutionPlan> {
+    const events = this.#hub.buffer();
+    const name = this.#registry.nameOf(action);
+    // Only a singleton waits here: any other plan's plan() still runs within trigger().
+    const singleton = isSingleton(action)
+      ? await this.#singletons.acquire(action, name, id)
+      : { held: false, refusal: undefined };
+    let built: BuiltPlan;
+    try {
+      const builder = new PlanBuilder(
+        id,
+        label,
+        { registry: this.#registry, now: () => isoNow(this.#clock), listener: events },
+        scheduled,
+      );
+      built = await builder.build(action, args, { refuse: singleton.refusal });
+      await this.#adapter.write({
+        plans: [built.plan],
+        actions: built.actions.map((record) => ({ planId: id, record })),
+        steps: built.steps.map((record) => ({ planId: id, record })),
+        ...(scheduled === undefined ? {} : { deleteDelayedPlans: [id] }),
+      });
+    } catch (error) {
+      if (singleton.held) await this.#singletons.release(name, id);
+      throw error;
+    }
+    if (singleton.held && built.plan.state !== 'planned') {
+      await this.#singletons.release(name, id);
+    }
+    // Lines the actions wrote to this.log in plan(), kept with their plan steps.
+    if (built.logs !== undefined) {
+      await this.#adapter.appendLogs(built.logs).catch((error: unknown) => {
+        this.#logger.error(`could not store the plan-phase log of plan ${id}`, {
+          planId: id,
+          error,
+        });
+      });
+    }
+    events.flush();
+    return toExecutionPlan(built, true);
+  }
+
+  /** Stores a plan in state `scheduled` with its delayed record and prerequisites, in one write. */
+  async #schedule(
+    name: string,
+    window: Omit<DelayedPlanRecord, 'planId' | 'frozen'>,
+    prerequisites: readonly string[],
+  ): Promise<ExecutionPlan> {
+    const id = randomUUID();
+    const events = this.#hub.buffer();
+    const built = PlanBuilder.schedule(id, name, name, {
+      now: () => isoNow(this.#clock),
+      listener: events,
+    });
+    const delayed: DelayedPlanRecord = { planId: id, ...window, frozen: false };
+    await this.#adapter.write({
+      plans: [built.plan],
+      actions: built.actions.map((record) => ({ planId: id, record })),
+      steps: built.steps.map((record) => ({ planId: id, record })),
+      delayedPlans: [delayed],
+      dependencies: prerequisites.map((dependsOn): PlanDependency => ({ planId: id, dependsOn })),
+    });
+    events.flush();
+    return toExecutionPlan(built, true);
+  }
+
+  /** The scheduler's hand-off: plans a due scheduled plan and starts executing it. */
+  async #startScheduled(stored: StoredPlan, record: DelayedPlanRecord): Promise<void> {
+    const className = stored.actions[0]?.className ?? '';
+    const action = this.#registry.classOf(className);
+    if (action === undefined || this.#executor === undefined) return;
+    const plan = await this.#track(
+      this.#planAndStore(stored.plan.id, stored.plan.label, action, record.args, stored),
+    );
+    if (plan.state !== 'planned') return;
+    // Also while the world closes: a plan left running is recovered by the next world, while a
+    // planned one would wait for someone to execute it.
+    this.#executor.execute(plan.id).catch((error: unknown) => {
+      this.#logger.error(`executing delayed plan ${plan.id} failed`, { error });
+    });
+  }
+
+  /**
+   * Before a paused plan whose root action is a singleton runs again, it takes its lock again.
+   *
+   * @returns the action name when the lock was taken now (to release if execution fails)
+   */
+  async #relockSingleton(id: string): Promise<string | undefined> {
+    if (!this.#singletons.active) return undefined;
+    const stored = await this.#adapter.loadPlan(id);
+    const root = stored?.actions[0];
+    if (stored === undefined || root === undefined) return undefined;
+    const taken = await this.#singletons.reacquire(
+      id,
+      stored.plan.state,
+      root.className,
+      this.#registry.classOf(root.className),
+    );
+    return taken ? root.className : undefined;
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {
@@ -465,7 +709,7 @@ function planNotFound(id: string): FlowlineError {
 
 function positiveOption(
   options: WorldOptions,
-  key: 'heartbeatIntervalMs' | 'heartbeatTimeoutMs',
+  key: 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'schedulerPollIntervalMs',
   fallback: number,
 ): number {
   const value = options[key];

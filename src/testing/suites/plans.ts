@@ -359,7 +359,7 @@ export function registerPlanTests(harness: ConformanceHarness): void {
     test('action and step records with unknown fields survive unchanged', async (adapter) => {
       await adapter.write({ plans: [makePlanRecord('plan-extra')] });
       const action = { ...makeActionRecord(1), futureField: { retries: [1, 2] } };
-      const step = { ...makeStepRecord(2), futureField: 'kept', attempts: 3 };
+      const step = { ...makeStepRecord(2), futureField: 'kept', futureCount: 3 };
       await adapter.write({
         actions: [{ planId: 'plan-extra', record: action }],
         steps: [{ planId: 'plan-extra', record: step }],
@@ -375,7 +375,7 @@ export function registerPlanTests(harness: ConformanceHarness): void {
       const claimed = (await loadExisting(adapter, 'plan-extra')).steps[0];
       expect(claimed, 'claimStep must keep unknown fields of the step').toMatchObject({
         futureField: 'kept',
-        attempts: 3,
+        futureCount: 3,
         state: 'running',
       });
     });
