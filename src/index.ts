@@ -5,6 +5,8 @@
  */
 export { Action } from './action/action.js';
 export { ExecutionPlanHooks } from './action/execution-plan-hooks.js';
+export { MiddlewareStack } from './action/middleware.js';
+export type { Middleware, MiddlewareContext, MiddlewarePlacement } from './action/middleware.js';
 export type { HookEntry, HookEvent } from './action/execution-plan-hooks.js';
 export type { OutputReference, ReferenceBrand } from './action/output-reference.js';
 export type { StepLog, StepLogLevel } from './action/step-log.js';

@@ -1,6 +1,7 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { ActionContext, ExecutionScope, PlanningScope } from './context.js';
 import { ExecutionPlanHooks } from './execution-plan-hooks.js';
+import { MiddlewareStack } from './middleware.js';
 import { binder } from './context.js';
 import type { StepLog } from './step-log.js';
 import type { SuspendedAction } from './suspend.js';
@@ -39,6 +40,12 @@ export class Action<
    * Extend the inherited set with `use`, trim it with `doNotUse`.
    */
   static executionPlanHooks: ExecutionPlanHooks = new ExecutionPlanHooks();
+
+  /**
+   * Middleware around this action's phases; see {@link Middleware}. Extend the inherited stack with
+   * `use` (world middleware wraps it).
+   */
+  static middleware: MiddlewareStack = new MiddlewareStack();
 
   static {
     binder.bind = (action, context) => {

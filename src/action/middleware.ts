@@ -1,11 +1,13 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { JsonValue } from '../plan/records.js';
-import type { AnyAction } from './types.js';
+import type { ActionClass, AnyAction } from './types.js';
 
 /** What a middleware hook is told about the call it wraps. */
 export interface MiddlewareContext {
-  /** The action whose phase runs (for `planPhase` / `finalizePhase`: the plan's root action). */
-  readonly action: AnyAction;
+  /** The action class whose phase runs (for `planPhase`: the plan's root action class). */
+  readonly actionClass: ActionClass;
+  /** The action instance whose phase runs; absent in `planPhase`, before any action exists. */
+  readonly action: AnyAction | undefined;
   /** The execution plan. */
   readonly executionPlanId: string;
 }
@@ -132,6 +134,11 @@ export class MiddlewareStack {
 }
 
 type Hook = 'plan' | 'run' | 'finalize' | 'planPhase' | 'finalizePhase';
+
+/** Whether any middleware of `stack` has `hook` (so the plain call can be kept). @internal */
+export function usesHook(stack: MiddlewareStack, hook: Hook): boolean {
+  return stack.entries.some((entry) => typeof Reflect.get(entry, hook) === 'function');
+}
 
 /**
  * Composes the `hook` of every middleware in `stack` around `core`, outermost first — the one

@@ -1,5 +1,6 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
 import { Action } from './action.js';
+import { MiddlewareStack } from './middleware.js';
 import type { ActionClass } from './types.js';
 
 /**
@@ -12,6 +13,24 @@ export class ActionRegistry {
   readonly #names = new Map<ActionClass, string>();
   #subscribers: Map<ActionClass, ActionClass[]> | undefined;
   #hooks = false;
+  #worldMiddleware = new MiddlewareStack();
+  readonly #middleware = new Map<ActionClass, MiddlewareStack>();
+
+  /** Sets the world's middleware, which wraps every class's own. */
+  useWorldMiddleware(stack: MiddlewareStack): void {
+    this.#worldMiddleware = stack;
+    this.#middleware.clear();
+  }
+
+  /** The middleware around `cls`'s phases: the world's, then the class's (parents first). */
+  middlewareOf(cls: ActionClass): MiddlewareStack {
+    let stack = this.#middleware.get(cls);
+    if (stack === undefined) {
+      stack = (cls.middleware ?? new MiddlewareStack()).inside(this.#worldMiddleware);
+      this.#middleware.set(cls, stack);
+    }
+    return stack;
+  }
 
   /** Whether any registered class has execution-plan hooks. */
   get hasExecutionPlanHooks(): boolean {

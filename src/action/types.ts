@@ -1,5 +1,6 @@
 import type { Action } from './action.js';
 import type { ExecutionPlanHooks } from './execution-plan-hooks.js';
+import type { MiddlewareStack } from './middleware.js';
 import type { OutputReference } from './output-reference.js';
 
 /** Any action, whatever its input and output types. */
@@ -20,6 +21,8 @@ export interface ActionClass<A extends AnyAction = AnyAction> {
    * the plan re-runs the step instead of failing it with `ABNORMAL_TERMINATION`. @default false
    */
   readonly idempotent?: boolean;
+  /** Middleware around the action's phases. */
+  readonly middleware?: MiddlewareStack;
   /** Methods called when the action's plan changes state. */
   readonly executionPlanHooks?: ExecutionPlanHooks;
   /** Plan this action whenever one of the returned actions is planned, with the same arguments. */

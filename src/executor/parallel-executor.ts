@@ -345,6 +345,7 @@ export class ParallelExecutor implements Executor {
       const cls = rt.classes[action.id - 1] as ActionClass;
       outcome = await invokePhase({
         cls,
+        middleware: ctx.registry.middlewareOf(cls),
         planId: rt.id,
         actionId: action.id,
         stepId: step.id,

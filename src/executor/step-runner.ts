@@ -5,6 +5,8 @@ import { Action, instantiate } from '../action/action.js';
 import { StepLogBuffer } from '../action/step-log.js';
 import type { RetryOptions, StepOptions } from '../action/step-options.js';
 import { retryDelay } from '../action/step-options.js';
+import type { MiddlewareStack } from '../action/middleware.js';
+import { compose, usesHook } from '../action/middleware.js';
 import type { SuspendedAction } from '../action/suspend.js';
 import { SuspendSignal } from '../action/suspend.js';
 import type { ActionClass, AnyAction } from '../action/types.js';
@@ -36,6 +38,8 @@ export type Outcome = (
 /** One execution of `run` or `finalize`. @internal */
 export interface PhaseCall {
   readonly cls: ActionClass;
+  /** Middleware around the call (world's, then the class's). */
+  readonly middleware?: MiddlewareStack;
   readonly planId: string;
   readonly actionId: number;
   readonly stepId: number;
@@ -253,7 +257,18 @@ async function attempt(
   let failed = false;
   try {
     const started = timeout === undefined ? 0 : call.clock.now();
-    const result: unknown = method?.call(action, call.event);
+    const stack = call.middleware;
+    const result: unknown =
+      stack !== undefined && method !== undefined && usesHook(stack, call.phase)
+        ? compose(
+            stack,
+            call.phase,
+            async (event: JsonValue | undefined) => {
+              await method.call(action, event);
+            },
+            { actionClass: call.cls, action, executionPlanId: call.planId },
+          )(call.event)
+        : method?.call(action, call.event);
     if (isThenable(result)) {
       if (timeout === undefined) {
         await result;

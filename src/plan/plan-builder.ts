@@ -1,5 +1,6 @@
 import type { ActionContext, PlanningScope } from '../action/context.js';
 import { instantiate, phasesOf } from '../action/action.js';
+import { compose, usesHook } from '../action/middleware.js';
 import { createOutputReference } from '../action/output-reference.js';
 import type { StepLog } from '../action/step-log.js';
 import { StepLogBuffer } from '../action/step-log.js';
@@ -143,12 +144,31 @@ export class PlanBuilder {
   ): Promise<BuiltPlan> {
     this.#refusal = options.refuse;
     changePlanState(this.#plan, 'planning', this.deps.now(), this.deps.listener);
-    try {
-      this.#planAction(root, args, this.#runRoot, undefined, undefined);
-    } catch (error) {
-      if (!this.#recorded.has(toError(error))) throw error;
+    const planRoot = async (): Promise<void> => {
+      try {
+        this.#planAction(root, args, this.#runRoot, undefined, undefined);
+      } catch (error) {
+        if (!this.#recorded.has(toError(error))) throw error;
+      }
+      while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    };
+    const stack = this.deps.registry.middlewareOf(root);
+    if (usesHook(stack, 'planPhase')) {
+      await compose(stack, 'planPhase', planRoot, {
+        actionClass: root,
+        action: undefined,
+        executionPlanId: this.planId,
+      })();
+      if (this.#actions.length === 0) {
+        throw new FlowlineError(
+          ErrorCode.INVALID_ACTION,
+          `planPhase middleware of ${this.label} did not call next(): nothing was planned`,
+          { planId: this.planId },
+        );
+      }
+    } else {
+      await planRoot();
     }
-    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
     this.#closed = true;
     if (!this.#failed) this.#linkReferences();
     this.#plan.runFlow = normalizeFlow(this.#runRoot, 'concurrence');
@@ -218,7 +238,17 @@ export class PlanBuilder {
     changeStepState(this.planId, planStep, 'running', this.deps.now(), this.deps.listener);
     let result: unknown;
     try {
-      result = action.plan(...args);
+      const stack = this.deps.registry.middlewareOf(cls);
+      result = usesHook(stack, 'plan')
+        ? compose(
+            stack,
+            'plan',
+            async (given: readonly unknown[]) => {
+              await action.plan(...given);
+            },
+            { actionClass: cls, action, executionPlanId: this.planId },
+          )(args)
+        : action.plan(...args);
     } catch (error) {
       this.#fail(planStep, error);
       throw error;

@@ -1,3 +1,4 @@
+import type { Middleware, MiddlewareStack } from '../action/middleware.js';
 import type { ActionClass } from '../action/types.js';
 import type { Clock } from '../executor/clock.js';
 import type { Executor } from '../executor/executor.js';
@@ -22,6 +23,11 @@ export interface WorldOptions {
   logger?: Logger;
   /** The executor, or `false` for a client-only world that plans but does not run. @default a ParallelExecutor */
   executor?: Executor | false;
+  /**
+   * Middleware around every action's phases, outermost first; it wraps the actions' own
+   * (`static middleware`).
+   */
+  middleware?: MiddlewareStack | readonly Middleware[];
   /** This world's id. @default a random UUID */
   id?: string;
   /** How often this world records in the store that it is alive. @default 5000 */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionClass, PlanArgs } from '../action/types.js';
+import { MiddlewareStack } from '../action/middleware.js';
 import { ActionRegistry } from '../action/registry.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { Clock } from '../executor/clock.js';
@@ -141,6 +142,10 @@ export class World {
       this.#clock,
       this.#logger,
       { heartbeatIntervalMs, heartbeatTimeoutMs },
+    );
+    const middleware = options.middleware ?? [];
+    this.#registry.useWorldMiddleware(
+      middleware instanceof MiddlewareStack ? middleware : new MiddlewareStack(middleware),
     );
     this.register(...(options.actions ?? []));
   }
