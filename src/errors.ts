@@ -32,6 +32,7 @@ export const ErrorCode = {
   EXECUTION_WINDOW_MISSED: 'EXECUTION_WINDOW_MISSED',
   /** A chained plan did not run because a plan it waited for failed or was cancelled. */
   PREREQUISITE_FAILED: 'PREREQUISITE_FAILED',
+  PLAN_HALTED: 'PLAN_HALTED',
   STEP_TIMEOUT: 'STEP_TIMEOUT',
 } as const;
 

@@ -47,6 +47,20 @@ export interface Executor {
    * @returns `false` when the plan is not running here (the event is then only queued)
    */
   deliver(event: EventEnvelope): Promise<boolean>;
+  /**
+   * Stops starting steps of a plan it runs; steps running now finish, suspended ones stay
+   * suspended.
+   *
+   * @returns the plan once it is `paused`
+   */
+  pause(planId: string): Promise<ExecutionPlan>;
+  /**
+   * Stops a plan without running anything more: running calls see `signal` abort and finish,
+   * steps that have not run (and suspended ones) are cancelled, the plan is `stopped`.
+   *
+   * @returns the plan once it is `stopped`
+   */
+  halt(planId: string): Promise<ExecutionPlan>;
   /** Whether this executor is running the plan now. */
   isExecuting(planId: string): boolean;
   /** Stops starting steps, waits for the ones in progress, and lets go of every plan. */

@@ -245,6 +245,80 @@ export class ParallelExecutor implements Executor {
     return true;
   }
 
+  async pause(planId: string): Promise<ExecutionPlan> {
+    const rt = this.#running.get(planId);
+    if (rt === undefined) throw await this.#notRunningHere(planId, 'paused');
+    if (rt.mode === 'run') {
+      rt.mode = 'pause';
+      rt.userPause = true;
+    }
+    this.#afterChange(rt);
+    return rt.finished;
+  }
+
+  async halt(planId: string): Promise<ExecutionPlan> {
+    const rt = this.#running.get(planId);
+    if (rt === undefined) return this.#haltIdle(planId);
+    if (rt.mode !== 'closed') {
+      rt.mode = 'halt';
+      rt.halted.abort(
+        new FlowlineError(ErrorCode.PLAN_HALTED, `plan ${planId} was halted`, { planId }),
+      );
+    }
+    this.#afterChange(rt);
+    return rt.finished;
+  }
+
+  /** Halts a planned or paused plan that nothing is executing: it stops, its steps cancelled. */
+  async #haltIdle(planId: string): Promise<ExecutionPlan> {
+    const ctx = this.#ctx();
+    if (this.isExecuting(planId) || !(await this.#lock(planId))) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_PLAN_STATE,
+        `plan ${planId} is being executed by another world; halt it there`,
+        { planId },
+      );
+    }
+    try {
+      const stored = await ctx.adapter.loadPlan(planId);
+      if (stored === undefined) {
+        throw new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${planId}`, {
+          planId,
+        });
+      }
+      if (stored.plan.state !== 'planned' && stored.plan.state !== 'paused') {
+        throw new FlowlineError(
+          ErrorCode.INVALID_PLAN_STATE,
+          `plan ${planId} is ${stored.plan.state}; only running, planned or paused plans can be halted`,
+          { planId },
+        );
+      }
+      const rt = new PlanRuntime(stored, ctx.registry, ctx.hub.buffer());
+      rt.mode = 'halt';
+      const steps = this.#cancelRemaining(rt);
+      const at = isoNow(ctx.clock);
+      rt.refreshOutcome();
+      changePlanState(rt.plan, 'stopped', at, rt.events);
+      rt.plan.history.push({ at, event: 'halt execution', worldId: ctx.worldId });
+      await this.#commit(rt, { plans: [rt.plan], steps: scoped(rt, steps) });
+      return rt.snapshot();
+    } finally {
+      await this.#unlock(planId);
+    }
+  }
+
+  async #notRunningHere(planId: string, what: string): Promise<FlowlineError> {
+    const stored = await this.#ctx().adapter.loadPlan(planId);
+    if (stored === undefined) {
+      return new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${planId}`, { planId });
+    }
+    return new FlowlineError(
+      ErrorCode.INVALID_PLAN_STATE,
+      `plan ${planId} is ${stored.plan.state} and not running in this world; it cannot be ${what}`,
+      { planId },
+    );
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#closing.abort();
@@ -293,7 +367,7 @@ export class ParallelExecutor implements Executor {
     rt.queued--;
     const ctx = this.#ctx();
     const step = rt.step(stepId);
-    if (rt.mode === 'closed' || step.state !== 'suspended') {
+    if (rt.mode === 'closed' || rt.mode === 'halt' || step.state !== 'suspended') {
       rt.waking.delete(stepId);
       this.#afterChange(rt);
       return;
@@ -358,6 +432,7 @@ export class ParallelExecutor implements Executor {
         clock: ctx.clock,
         options: stepOptionsOf(cls, action.className),
         closing: this.#closing.signal,
+        halted: rt.halted.signal,
       });
     } catch (error) {
       outcome = { kind: 'error', error, output: action.output };
@@ -406,7 +481,7 @@ export class ParallelExecutor implements Executor {
   #wake(rt: PlanRuntime, stepId: number): void {
     // Only a suspension already committed and recorded here can be woken; one still being stored
     // looks at its inbox itself once the commit is done.
-    if (rt.mode === 'closed' || !rt.suspended.has(stepId)) return;
+    if (rt.mode === 'closed' || rt.mode === 'halt' || !rt.suspended.has(stepId)) return;
     if (rt.waking.has(stepId)) {
       rt.rewake.add(stepId);
       return;
@@ -493,7 +568,11 @@ export class ParallelExecutor implements Executor {
 
   /** Decides whether the plan is now paused or stopped. */
   #afterChange(rt: PlanRuntime): void {
-    if (!rt.idle || !this.#running.has(rt.id)) return;
+    if (!this.#running.has(rt.id)) return;
+    // A user pause or a halt does not wait for suspended steps: they hold no worker.
+    const waitsForSuspended = !(rt.mode === 'halt' || (rt.mode === 'pause' && rt.userPause));
+    if (rt.queued > 0 || rt.active > 0 || (waitsForSuspended && rt.suspended.size > 0)) return;
+    if (rt.mode === 'halt') return this.#settle(rt, 'stopped', this.#cancelRemaining(rt));
     if (rt.mode === 'closed') {
       // Closing starts nothing new, but a plan whose last step just finished is still stopped.
       const done = rt.steps.every((s) => s.phase === 'plan' || isStepDone(s.state));
@@ -507,7 +586,21 @@ export class ParallelExecutor implements Executor {
     }
   }
 
-  #settle(rt: PlanRuntime, state: 'paused' | 'stopped'): void {
+  /** Halt: every step that has not run and now never will is cancelled. */
+  #cancelRemaining(rt: PlanRuntime): StepRecord[] {
+    const at = isoNow(this.#ctx().clock);
+    const cancelled: StepRecord[] = [];
+    for (const step of rt.steps) {
+      if (step.phase === 'plan') continue;
+      if (step.state === 'pending' || step.state === 'suspended') {
+        this.#setStep(rt, step, 'cancelled', at);
+        cancelled.push(step);
+      }
+    }
+    return cancelled;
+  }
+
+  #settle(rt: PlanRuntime, state: 'paused' | 'stopped', steps: StepRecord[] = []): void {
     const ctx = this.#ctx();
     this.#running.delete(rt.id);
     const at = isoNow(ctx.clock);
@@ -515,10 +608,15 @@ export class ParallelExecutor implements Executor {
     changePlanState(rt.plan, state, at, rt.events);
     rt.plan.history.push({
       at,
-      event: state === 'paused' ? 'pause execution' : 'finish execution',
+      event:
+        state === 'paused'
+          ? 'pause execution'
+          : rt.mode === 'halt'
+            ? 'halt execution'
+            : 'finish execution',
       worldId: ctx.worldId,
     });
-    const settled = this.#commit(rt, { plans: [rt.plan] }).then(
+    const settled = this.#commit(rt, { plans: [rt.plan], steps: scoped(rt, steps) }).then(
       async () => {
         await this.#unlock(rt.id);
         rt.resolve(rt.snapshot());

@@ -12,7 +12,7 @@ import type { Logger } from '../world/logger.js';
 import type { Director } from './director.js';
 
 /** Why a running plan is not scheduling normally. @internal */
-export type RuntimeMode = 'run' | 'pause' | 'fail' | 'closed';
+export type RuntimeMode = 'run' | 'pause' | 'fail' | 'halt' | 'closed';
 
 /**
  * The in-memory state of one plan while this world executes it: its records (mutated in place and
@@ -41,6 +41,10 @@ export class PlanRuntime {
   readonly waking = new Set<number>();
   /** Steps asked to wake while a wake-up was already under way: it must look again. */
   readonly rewake = new Set<number>();
+  /** Set by `world.pause`: the plan pauses as soon as no step is running (suspended ones wait). */
+  userPause = false;
+  /** Aborted by `world.halt`: the running calls' `this.signal` follows it. */
+  readonly halted = new AbortController();
   /** Events accepted and not yet delivered, per step. */
   readonly inbox = new Map<number, number>();
   readonly finished: Promise<ExecutionPlan>;

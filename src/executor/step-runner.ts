@@ -57,6 +57,8 @@ export interface PhaseCall {
   readonly options: StepOptions | undefined;
   /** Aborted when the world closes: a retry stops waiting and the step keeps its last error. */
   readonly closing: AbortSignal;
+  /** Aborted when the plan is halted: `this.signal` follows it. */
+  readonly halted?: AbortSignal;
 }
 
 /** An {@link Outcome} while it is being put together. */
@@ -188,8 +190,12 @@ class CallScope implements ExecutionScope {
 
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#abandoned !== undefined) this.#controller.abort(this.#abandoned);
+      const controller = new AbortController();
+      this.#controller = controller;
+      const halted = this.call.halted;
+      if (this.#abandoned !== undefined) controller.abort(this.#abandoned);
+      else if (halted?.aborted === true) controller.abort(halted.reason);
+      else halted?.addEventListener('abort', () => controller.abort(halted.reason), { once: true });
     }
     return this.#controller.signal;
   }

@@ -94,10 +94,10 @@ export const runStepTransitions: Table<StepState> = {
   cancelled: [],
 };
 
-/** Dynflow's `FinalizeStep.state_transitions`. */
+/** Dynflow's `FinalizeStep.state_transitions` (plus `pending → cancelled`, for halt and cancel). */
 export const finalizeStepTransitions: Table<StepState> = {
   scheduling: [],
-  pending: ['running', 'skipped'],
+  pending: ['running', 'skipped', 'cancelled'],
   running: ['success', 'error'],
   success: ['pending'],
   suspended: [],

@@ -359,6 +359,25 @@ export class World {
   }
 
   /**
+   * Pauses a plan this world is running: no new step starts, steps running now finish, and
+   * suspended steps stay suspended (events sent to them are queued). `resume` continues it.
+   * Resolves once the plan is `paused`.
+   */
+  async pause(id: string): Promise<void> {
+    await this.#needExecutor('pause').pause(id);
+  }
+
+  /**
+   * Stops a plan without running anything more. Code already running is not interrupted, but its
+   * `this.signal` aborts; its outcome is still recorded. Steps that have not run, and suspended
+   * ones, are cancelled; the plan ends `stopped` (result `cancelled` when anything was cancelled).
+   * Works on running, planned and paused plans. Resolves once the plan is stopped.
+   */
+  async halt(id: string): Promise<void> {
+    await this.#needExecutor('halt').halt(id);
+  }
+
+  /**
    * On a paused plan, marks a failed step to be skipped: a run step becomes `skipping` (then
    * `skipped` on resume) together with the steps that take its output by reference and its
    * action's finalize step; steps that merely follow it still run.
