@@ -64,12 +64,19 @@ const flowlineRunExtras: Table<StepState> = {
   suspended: ['cancelled'],
 };
 
+/** Flowline's documented extension: a finalize step that never ran is cancelled by halt/cancel. */
+const flowlineFinalizeExtras: Table<StepState> = {
+  pending: ['cancelled'],
+};
+
 const stepStates = Object.values(StepStates);
 const planStates = Object.values(PlanStates);
 
 function expected(phase: Phase, from: StepState): StepState[] {
   if (phase === 'plan') return [...(dynflowPlanStep[from] ?? [])];
-  if (phase === 'finalize') return [...(dynflowFinalizeStep[from] ?? [])];
+  if (phase === 'finalize') {
+    return [...(dynflowFinalizeStep[from] ?? []), ...(flowlineFinalizeExtras[from] ?? [])];
+  }
   return [...(dynflowRunStep[from] ?? []), ...(flowlineRunExtras[from] ?? [])];
 }
 
