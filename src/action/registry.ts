@@ -1,5 +1,6 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
 import { Action } from './action.js';
+import { ExecutionPlanHooks } from './execution-plan-hooks.js';
 import { MiddlewareStack } from './middleware.js';
 import type { ActionClass } from './types.js';
 
@@ -63,6 +64,23 @@ export class ActionRegistry {
       throw new FlowlineError(
         ErrorCode.DUPLICATE_ACTION_NAME,
         `two different action classes are named "${name}"; set a distinct static actionName on one`,
+      );
+    }
+    if (cls.middleware !== undefined && !(cls.middleware instanceof MiddlewareStack)) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ACTION,
+        `cannot register ${name}: static middleware must be a MiddlewareStack ` +
+          '(e.g. Action.middleware.use(…))',
+      );
+    }
+    if (
+      cls.executionPlanHooks !== undefined &&
+      !(cls.executionPlanHooks instanceof ExecutionPlanHooks)
+    ) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ACTION,
+        `cannot register ${name}: static executionPlanHooks must be an ExecutionPlanHooks ` +
+          '(e.g. Action.executionPlanHooks.use(…))',
       );
     }
     for (const { method } of cls.executionPlanHooks?.entries ?? []) {

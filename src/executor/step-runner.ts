@@ -264,17 +264,27 @@ async function attempt(
   try {
     const started = timeout === undefined ? 0 : call.clock.now();
     const stack = call.middleware;
+    const context = { actionClass: call.cls, action, executionPlanId: call.planId };
     const result: unknown =
-      stack !== undefined && method !== undefined && usesHook(stack, call.phase)
-        ? compose(
-            stack,
-            call.phase,
-            async (event: JsonValue | undefined) => {
-              await method.call(action, event);
-            },
-            { actionClass: call.cls, action, executionPlanId: call.planId },
-          )(call.event)
-        : method?.call(action, call.event);
+      stack === undefined || method === undefined || !usesHook(stack, call.phase)
+        ? method?.call(action, call.event)
+        : call.phase === 'run'
+          ? compose(
+              stack,
+              'run',
+              async (event: JsonValue | undefined) => {
+                await method.call(action, event);
+              },
+              context,
+            )(call.event)
+          : compose(
+              stack,
+              'finalize',
+              async () => {
+                await method.call(action);
+              },
+              context,
+            )();
     if (isThenable(result)) {
       if (timeout === undefined) {
         await result;

@@ -75,8 +75,8 @@ describe('middleware', () => {
         seen.push(`plan(${JSON.stringify(args)})`);
         return next(args.map((arg) => (typeof arg === 'string' ? arg.toUpperCase() : arg)));
       },
-      async finalize(next) {
-        seen.push('finalize>');
+      async finalize(next, { actionClass, action }) {
+        seen.push(`finalize>${actionClass.name}:${action?.constructor.name ?? '?'}`);
         await next();
       },
     };
@@ -99,7 +99,7 @@ describe('middleware', () => {
       'planPhase>Greet',
       'plan(["ada"])',
       '<planPhase',
-      'finalize>',
+      'finalize>Greet:Greet',
       'finalize(ADA)',
     ]);
   });
