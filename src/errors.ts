@@ -33,6 +33,7 @@ export const ErrorCode = {
   /** A chained plan did not run because a plan it waited for failed or was cancelled. */
   PREREQUISITE_FAILED: 'PREREQUISITE_FAILED',
   PLAN_HALTED: 'PLAN_HALTED',
+  PLAN_CANCELLED: 'PLAN_CANCELLED',
   STEP_TIMEOUT: 'STEP_TIMEOUT',
 } as const;
 

@@ -257,6 +257,12 @@ export function instantiate(cls: ActionClass, context: ActionContext): AnyAction
 export interface PhaseMethods {
   run?: (event?: unknown) => unknown;
   finalize?: () => unknown;
+  cancel?: (force: boolean) => unknown;
+}
+
+/** Whether an action class is cancellable (defines `cancel(force)`). @internal */
+export function isCancellable(cls: ActionClass): boolean {
+  return typeof (cls.prototype as PhaseMethods).cancel === 'function';
 }
 
 /** Whether an action class defines `run` / `finalize`. @internal */

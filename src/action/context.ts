@@ -41,7 +41,7 @@ export interface ExecutionScope {
 export interface ActionContext {
   readonly planId: string;
   readonly actionId: number;
-  readonly phase: 'plan' | 'run' | 'finalize' | 'rescue' | 'hook';
+  readonly phase: 'plan' | 'run' | 'finalize' | 'rescue' | 'hook' | 'cancel';
   readonly input: object;
   readonly output: JsonObject;
   readonly planning?: PlanningScope;

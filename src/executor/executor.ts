@@ -61,6 +61,12 @@ export interface Executor {
    * @returns the plan once it is `stopped`
    */
   halt(planId: string): Promise<ExecutionPlan>;
+  /**
+   * Cancels a plan: cancellable actions running or suspended are asked to stop (`cancel(force)`),
+   * with `force` their `signal` aborts too; then everything that has not run is cancelled and the
+   * plan is `stopped` with result `cancelled`.
+   */
+  cancel(planId: string, force: boolean): Promise<ExecutionPlan>;
   /** Whether this executor is running the plan now. */
   isExecuting(planId: string): boolean;
   /** Stops starting steps, waits for the ones in progress, and lets go of every plan. */

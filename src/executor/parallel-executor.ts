@@ -1,5 +1,7 @@
 import PQueue from 'p-queue';
 import { stepOptionsOf } from '../action/step-options.js';
+import type { PhaseMethods } from '../action/action.js';
+import { instantiate, isCancellable } from '../action/action.js';
 import type { ActionClass } from '../action/types.js';
 import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
 import { flowStepIds } from '../plan/flow.js';
@@ -269,8 +271,58 @@ export class ParallelExecutor implements Executor {
     return rt.finished;
   }
 
-  /** Halts a planned or paused plan that nothing is executing: it stops, its steps cancelled. */
-  async #haltIdle(planId: string): Promise<ExecutionPlan> {
+  async cancel(planId: string, force: boolean): Promise<ExecutionPlan> {
+    const rt = this.#running.get(planId);
+    if (rt === undefined) return this.#haltIdle(planId, { force });
+    if (rt.mode !== 'closed' && !rt.cancelRequested) {
+      rt.mode = 'halt';
+      rt.cancelRequested = true;
+      if (force) {
+        rt.halted.abort(
+          new FlowlineError(ErrorCode.PLAN_CANCELLED, `plan ${planId} was cancelled (forced)`, {
+            planId,
+          }),
+        );
+      }
+      await this.#askToCancel(rt, force);
+    }
+    this.#afterChange(rt);
+    return rt.finished;
+  }
+
+  /** Calls `cancel(force)` of every cancellable action whose run step is running or suspended. */
+  async #askToCancel(rt: PlanRuntime, force: boolean): Promise<void> {
+    const ctx = this.#ctx();
+    for (const step of rt.steps) {
+      if (step.phase !== 'run' || (step.state !== 'running' && step.state !== 'suspended'))
+        continue;
+      const cls = rt.classes[step.actionId - 1];
+      if (cls === undefined || !isCancellable(cls)) continue;
+      const record = rt.action(step.actionId);
+      const action = instantiate(cls, {
+        planId: rt.id,
+        actionId: record.id,
+        phase: 'cancel',
+        input: record.input,
+        output: record.output,
+      }) as unknown as PhaseMethods;
+      try {
+        await action.cancel?.(force);
+      } catch (error) {
+        ctx.logger.error(
+          `cancel(${String(force)}) of ${record.className} (step ${step.id} of plan ${rt.id}) ` +
+            'threw; the step is cancelled anyway',
+          { error },
+        );
+      }
+    }
+  }
+
+  /**
+   * Halts (or cancels) a planned or paused plan that nothing is executing: it stops, its steps that
+   * never ran cancelled; on cancel, its suspended cancellable actions are asked to stop first.
+   */
+  async #haltIdle(planId: string, cancel?: { force: boolean }): Promise<ExecutionPlan> {
     const ctx = this.#ctx();
     if (this.isExecuting(planId) || !(await this.#lock(planId))) {
       throw new FlowlineError(
@@ -295,11 +347,19 @@ export class ParallelExecutor implements Executor {
       }
       const rt = new PlanRuntime(stored, ctx.registry, ctx.hub.buffer());
       rt.mode = 'halt';
+      if (cancel !== undefined) {
+        rt.cancelRequested = true;
+        await this.#askToCancel(rt, cancel.force);
+      }
       const steps = this.#cancelRemaining(rt);
       const at = isoNow(ctx.clock);
       rt.refreshOutcome();
       changePlanState(rt.plan, 'stopped', at, rt.events);
-      rt.plan.history.push({ at, event: 'halt execution', worldId: ctx.worldId });
+      rt.plan.history.push({
+        at,
+        event: cancel === undefined ? 'halt execution' : 'cancel execution',
+        worldId: ctx.worldId,
+      });
       await this.#commit(rt, { plans: [rt.plan], steps: scoped(rt, steps) });
       return rt.snapshot();
     } finally {
@@ -441,7 +501,13 @@ export class ParallelExecutor implements Executor {
     const end = isoNow(ctx.clock);
     if (outcome.kind === 'error') {
       const error = serializeError(outcome.error);
-      this.#setStep(rt, step, 'error', end);
+      // A step that fails while its plan is being cancelled was cancelled, not broken.
+      this.#setStep(
+        rt,
+        step,
+        rt.cancelRequested && step.phase === 'run' ? 'cancelled' : 'error',
+        end,
+      );
       step.error = error;
     } else {
       this.#setStep(rt, step, outcome.kind, end);
@@ -611,9 +677,11 @@ export class ParallelExecutor implements Executor {
       event:
         state === 'paused'
           ? 'pause execution'
-          : rt.mode === 'halt'
-            ? 'halt execution'
-            : 'finish execution',
+          : rt.mode !== 'halt'
+            ? 'finish execution'
+            : rt.cancelRequested
+              ? 'cancel execution'
+              : 'halt execution',
       worldId: ctx.worldId,
     });
     const settled = this.#commit(rt, { plans: [rt.plan], steps: scoped(rt, steps) }).then(

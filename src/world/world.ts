@@ -26,7 +26,7 @@ import type { ExecutionPlan, JsonValue, PlanRecord, StepRecord } from '../plan/r
 import { SCHEMA_VERSION } from '../plan/records.js';
 import { computeResult } from '../plan/result.js';
 import { toJson } from '../plan/serialization.js';
-import { changeStepState } from '../plan/transitions.js';
+import { changePlanState, changeStepState } from '../plan/transitions.js';
 import { Coordinator, processIdentity } from './coordinator.js';
 import type { DelayOptions } from './delay.js';
 import { delayWindow, storedArguments } from './delay.js';
@@ -365,6 +365,70 @@ export class World {
    */
   async pause(id: string): Promise<void> {
     await this.#needExecutor('pause').pause(id);
+  }
+
+  /**
+   * Cancels a plan. Actions that define `cancel(force)` and whose step is running or suspended are
+   * asked to stop their external work; with `force: true` their `this.signal` aborts as well. A
+   * step that fails while being cancelled ends `cancelled`. Then, as with `halt`, every step that
+   * has not run is cancelled and the plan ends `stopped` with result `cancelled`. Works on running,
+   * planned, paused and scheduled (delayed or chained) plans. Resolves once the plan is stopped.
+   *
+   * @param options - `force`: also abort running steps' `signal` @default false
+   */
+  async cancel(id: string, options: { force?: boolean } = {}): Promise<void> {
+    this.#assertStarted();
+    const force = options.force ?? false;
+    if (typeof force !== 'boolean') {
+      throw new FlowlineError(ErrorCode.INVALID_ARGUMENT, 'cancel option force must be a boolean');
+    }
+    const stored = await this.#adapter.loadPlan(id);
+    if (stored === undefined) throw planNotFound(id);
+    if (stored.plan.state === 'scheduled') return this.#cancelScheduled(id);
+    await this.#needExecutor('cancel').cancel(id, force);
+  }
+
+  /** A delayed or chained plan that has not started: it stops cancelled and will never start. */
+  async #cancelScheduled(id: string): Promise<void> {
+    const key = `delayed:${id}`;
+    const claimed = await this.#adapter.acquireLock({
+      key,
+      ownerId: this.id,
+      planId: id,
+      acquiredAt: isoNow(this.#clock),
+    });
+    if (!claimed) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_PLAN_STATE,
+        `plan ${id} is being started right now; cancel it once it runs`,
+        { planId: id },
+      );
+    }
+    try {
+      const stored = await this.#adapter.loadPlan(id);
+      if (stored?.plan.state !== 'scheduled') {
+        throw new FlowlineError(
+          ErrorCode.INVALID_PLAN_STATE,
+          `plan ${id} is ${stored?.plan.state ?? 'gone'}; it is no longer scheduled`,
+          { planId: id },
+        );
+      }
+      const events = this.#hub.buffer();
+      const at = isoNow(this.#clock);
+      const steps = stored.steps.filter((step) => step.state === 'scheduling');
+      for (const step of steps) changeStepState(id, step, 'cancelled', at, events);
+      stored.plan.result = computeResult(stored.steps);
+      changePlanState(stored.plan, 'stopped', at, events);
+      stored.plan.history.push({ at, event: 'cancel execution', worldId: this.id });
+      await this.#adapter.write({
+        plans: [stored.plan],
+        steps: steps.map((record): PlanScoped<StepRecord> => ({ planId: id, record })),
+        deleteDelayedPlans: [id],
+      });
+      events.flush();
+    } finally {
+      await this.#adapter.releaseLock(key, this.id);
+    }
   }
 
   /**
