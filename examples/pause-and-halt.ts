@@ -1,7 +1,8 @@
 /**
- * Pausing and halting plans: `world.pause` lets running steps finish and starts nothing new
- * (`resume` continues); `world.halt` stops a plan for good — running code sees `this.signal`
- * abort, everything that has not run is cancelled.
+ * Pausing, halting and cancelling plans: `world.pause` lets running steps finish and starts nothing
+ * new (`resume` continues); `world.halt` stops a plan for good — running code sees `this.signal`
+ * abort, everything that has not run is cancelled; `world.cancel` first asks cancellable actions to
+ * stop their external work.
  *
  * Run with: npx tsx examples/pause-and-halt.ts
  */
@@ -15,6 +16,21 @@ class CopyChunk extends Action<{ chunk: number }> {
     await sleep(100, undefined, { signal: this.signal }).catch(() => {
       console.log(`  chunk ${this.input.chunk}: halted while copying`);
     });
+  }
+}
+
+/** A cancellable action: `cancel(force)` stops the external job it waits for. */
+class ExternalExport extends Action<{ job: string }> {
+  static jobs = new Map<string, AbortController>();
+  async run() {
+    const job = new AbortController();
+    ExternalExport.jobs.set(this.input.job, job);
+    console.log(`  export ${this.input.job} started`);
+    await sleep(10_000, undefined, { signal: job.signal }); // the "external" job
+  }
+  cancel(force: boolean) {
+    console.log(`  cancel(${String(force)}) → stopping export ${this.input.job}`);
+    ExternalExport.jobs.get(this.input.job)?.abort();
   }
 }
 
@@ -49,5 +65,15 @@ await world.halt(second.id);
 const halted = await second.finished;
 const states = halted.steps.filter((s) => s.phase === 'run').map((s) => s.state);
 console.log(`  halted → ${halted.state}/${halted.result}; run steps: ${states.join(', ')}`);
+
+console.log('\nCancel a plan waiting on an external export:');
+world.register(ExternalExport);
+const third = world.trigger(ExternalExport, { job: 'export-7' });
+await third.planned;
+await sleep(50);
+await world.cancel(third.id);
+const cancelled = await third.finished;
+const step = cancelled.steps.find((s) => s.phase === 'run');
+console.log(`  cancelled → ${cancelled.state}/${cancelled.result}; export step: ${step?.state}`);
 
 await world.close();
