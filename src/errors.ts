@@ -35,6 +35,8 @@ export const ErrorCode = {
   PLAN_HALTED: 'PLAN_HALTED',
   PLAN_CANCELLED: 'PLAN_CANCELLED',
   STEP_TIMEOUT: 'STEP_TIMEOUT',
+  /** A `SubPlansAction` step failed because one of its sub-plans failed. */
+  SUB_PLANS_FAILED: 'SUB_PLANS_FAILED',
 } as const;
 
 /** Union of every {@link ErrorCode} value. */

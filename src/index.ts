@@ -4,6 +4,11 @@
  * @packageDocumentation
  */
 export { Action } from './action/action.js';
+export { PollingAction } from './action/polling-action.js';
+export type { PollAttempts, PollEvent, PollingOutput } from './action/polling-action.js';
+export type { TimeoutEvent } from './action/timeouts.js';
+export { SubPlansAction } from './action/sub-plans-action.js';
+export type { SubPlan, SubPlansBatch, SubPlansOutput } from './action/sub-plans-action.js';
 export { ExecutionPlanHooks } from './action/execution-plan-hooks.js';
 export { MiddlewareStack } from './action/middleware.js';
 export type { Middleware, MiddlewareContext, MiddlewarePlacement } from './action/middleware.js';
@@ -50,6 +55,7 @@ export type {
   HistoryEntry,
   JsonObject,
   JsonValue,
+  PlanParent,
   PlanRecord,
   StepAttempt,
   StepRecord,

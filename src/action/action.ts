@@ -1,10 +1,13 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
+import type { JsonValue } from '../plan/records.js';
 import type { ActionContext, ExecutionScope, PlanningScope } from './context.js';
 import { ExecutionPlanHooks } from './execution-plan-hooks.js';
 import { MiddlewareStack } from './middleware.js';
 import { binder } from './context.js';
 import type { StepLog } from './step-log.js';
 import type { SuspendedAction } from './suspend.js';
+import type { TimeoutEvent } from './timeouts.js';
+import { isTimeoutEvent, timeoutEvent } from './timeouts.js';
 import type { ActionClass, AnyAction, PlanArgs, Planned, RescueStrategy } from './types.js';
 
 /**
@@ -204,6 +207,49 @@ export class Action<
    */
   suspend(callback?: (handle: SuspendedAction) => void): never {
     return this.#executing('suspend').suspend(callback);
+  }
+
+  /**
+   * Plans an event for this step: `delayMs` after now on the world's clock, `payload` is sent to it
+   * as `world.event` would, calling `run(payload)`. Call it before `suspend()` in the same `run`
+   * call: the event is only sent if this call suspends the step, and dropped if the step has ended
+   * by then. Timers live in memory: they do not survive the world closing.
+   *
+   * @example
+   * ```ts
+   * run(event?: JsonValue) {
+   *   if (event === undefined) {
+   *     this.planEvent({ check: true }, 30_000);
+   *     this.suspend();
+   *   }
+   * }
+   * ```
+   *
+   * @param payload - any JSON value
+   * @param delayMs - the delay in ms, a finite number >= 0
+   */
+  planEvent(payload: JsonValue, delayMs: number): void {
+    this.#executing('planEvent').planEvent(payload, delayMs);
+  }
+
+  /**
+   * Plans a timeout event for this step `ms` from now (Dynflow's `schedule_timeout`): `run` receives
+   * a {@link TimeoutEvent}, recognised with {@link Action.isTimeout}. Like {@link Action.planEvent},
+   * it is only sent if this call suspends, and dropped if the step has ended by then.
+   *
+   * @param ms - the delay in ms, a finite number >= 0
+   */
+  scheduleTimeout(ms: number): void {
+    this.#executing('scheduleTimeout').planEvent(timeoutEvent(ms), ms);
+  }
+
+  /**
+   * Whether `run` received the event `scheduleTimeout` planned.
+   *
+   * @param event - the event `run` was called with
+   */
+  static isTimeout(event: unknown): event is TimeoutEvent {
+    return isTimeoutEvent(event);
   }
 
   #bound(what: string): ActionContext {

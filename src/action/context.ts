@@ -1,4 +1,4 @@
-import type { JsonObject } from '../plan/records.js';
+import type { ExecutionPlan, JsonObject, JsonValue } from '../plan/records.js';
 import type { StepLog } from './step-log.js';
 import type { SuspendedAction } from './suspend.js';
 import type { ActionClass, AnyAction, Planned } from './types.js';
@@ -28,9 +28,77 @@ export interface PlanningScope {
  */
 export interface ExecutionScope {
   suspend(callback?: (handle: SuspendedAction) => void): never;
+  /** Sends `payload` to this step `delayMs` after now on the world's clock, if the call suspends. */
+  planEvent(payload: JsonValue, delayMs: number): void;
   readonly signal: AbortSignal;
   /** Log lines of the step being executed (created on first use). */
   readonly log: StepLog;
+  /** The sub-plans of this step (`SubPlansAction`); `undefined` when the executor offers none. */
+  readonly subPlans?: SubPlanScope | undefined;
+}
+
+/**
+ * An action class that needs its execution scope beyond what `Action` offers (`SubPlansAction`)
+ * defines a method under this key; the step runner calls it with the scope of each run call.
+ *
+ * @internal
+ */
+export const receiveScope: unique symbol = Symbol('flowline.receiveScope');
+
+/** An action instance with a {@link receiveScope} method. @internal */
+export interface ScopeReceiver {
+  [receiveScope](scope: ExecutionScope): void;
+}
+
+/** A plan triggered by `SubPlansAction.triggerChild`. */
+export interface SubPlan {
+  /** The sub-plan's id. */
+  readonly id: string;
+  /** The sub-plan after its plan phase (`planned`, or `stopped`/`error` when planning failed). */
+  readonly planned: Promise<ExecutionPlan>;
+}
+
+/** How many sub-plans of a step there are and how they ended, as its world knows them. */
+export interface SubPlanCounts {
+  /** Sub-plans triggered so far. */
+  readonly total: number;
+  /** Stopped with result `success` or `warning`. */
+  readonly success: number;
+  /** Paused, or stopped with result `error` or `cancelled`. */
+  readonly failed: number;
+  /** Still being planned, waiting for a free slot, or running. */
+  readonly pending: number;
+}
+
+/**
+ * What a run step can do with its sub-plans. Implemented by the world (one per step execution).
+ *
+ * @internal
+ */
+export interface SubPlanScope {
+  /**
+   * Makes sure the world tracks the step's sub-plans, sets their concurrency limit and starts
+   * waiting ones that now fit. When not tracked yet, they are read from the store, unless `fresh`
+   * (the step has triggered none before).
+   */
+  track(concurrencyLimit: number, fresh: boolean): Promise<void>;
+  /**
+   * Plans the step's `index`-th sub-plan, unless a previous execution of the step did already, and
+   * starts it when the concurrency limit allows. Bad arguments throw here.
+   */
+  trigger(cls: ActionClass, args: readonly unknown[], index: number): SubPlan;
+  /** Takes in `event` if it is a sub-plan notice the world sent the step. */
+  note(event: JsonValue | undefined): Promise<boolean>;
+  /** Sends the step an event through the store (it survives the world closing). */
+  wake(payload: JsonValue): Promise<void>;
+  /** Whether a sub-plan notice is on its way to the step (it must suspend to receive it). */
+  expecting(): boolean;
+  /** The counts as tracked now. */
+  counts(): SubPlanCounts;
+  /** Ids of failed sub-plans, at most `limit`. */
+  failed(limit: number): string[];
+  /** Stops tracking the step's sub-plans (they have all stopped). */
+  release(): void;
 }
 
 /**

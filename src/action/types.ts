@@ -1,6 +1,7 @@
 import type { Action } from './action.js';
 import type { ExecutionPlanHooks } from './execution-plan-hooks.js';
 import type { MiddlewareStack } from './middleware.js';
+import type { JsonValue } from '../plan/records.js';
 import type { OutputReference } from './output-reference.js';
 
 /** Any action, whatever its input and output types. */
@@ -21,6 +22,12 @@ export interface ActionClass<A extends AnyAction = AnyAction> {
    * the plan re-runs the step instead of failing it with `ABNORMAL_TERMINATION`. @default false
    */
   readonly idempotent?: boolean;
+  /**
+   * An event sent to this action's suspended step when a world recovers its plan after the world
+   * executing it died or closed (timers it had planned with `planEvent` are lost then).
+   * `PollingAction` uses it to poll again.
+   */
+  readonly recoveryEvent?: JsonValue;
   /** Middleware around the action's phases. */
   readonly middleware?: MiddlewareStack;
   /** Methods called when the action's plan changes state. */

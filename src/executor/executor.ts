@@ -1,3 +1,4 @@
+import type { SubPlanScope } from '../action/context.js';
 import type { ActionRegistry } from '../action/registry.js';
 import type { ExecutionPlan, JsonValue } from '../plan/records.js';
 import type { EventEnvelope, PersistenceAdapter } from '../persistence/adapter.js';
@@ -19,6 +20,18 @@ export interface ExecutorContext {
   readonly concurrency: number;
   /** Sends an event to a step through the world (used by `SuspendedAction.event`). */
   readonly sendEvent: (planId: string, stepId: number, payload: JsonValue) => Promise<void>;
+  /** Sub-plans of run steps (`SubPlansAction`): child plans linked to the step that triggers them. */
+  readonly subPlans?: SubPlanService;
+}
+
+/**
+ * Triggers and tracks the sub-plans of run steps; provided by the world.
+ *
+ * @internal
+ */
+export interface SubPlanService {
+  /** The sub-plans of one run step. */
+  forStep(planId: string, stepId: number): SubPlanScope;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
 import { stepOptionsOf } from '../action/step-options.js';
 import type { PhaseMethods } from '../action/action.js';
@@ -5,7 +6,7 @@ import { instantiate, isCancellable } from '../action/action.js';
 import type { ActionClass } from '../action/types.js';
 import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
 import { flowStepIds } from '../plan/flow.js';
-import type { ExecutionPlan, StepRecord } from '../plan/records.js';
+import type { ExecutionPlan, JsonValue, StepRecord } from '../plan/records.js';
 import { resolveReferences } from '../plan/serialization.js';
 import { isStepDone } from '../plan/states.js';
 import type { StepState } from '../plan/states.js';
@@ -181,6 +182,9 @@ export class ParallelExecutor implements Executor {
     for (const step of rt.steps) {
       if (step.state !== 'suspended') continue;
       rt.suspended.add(step.id);
+      // Timers a dead world had planned for this step are gone; its class may ask to be nudged.
+      const nudge = mode === 'recover' ? rt.classes[step.actionId - 1]?.recoveryEvent : undefined;
+      if (nudge !== undefined) await this.#enqueueOwn(rt, step.id, nudge);
       this.#wake(rt, step.id);
     }
     if (rt.director.finished && rt.mode === 'run') this.#startFinalize(rt);
@@ -288,6 +292,19 @@ export class ParallelExecutor implements Executor {
     }
     this.#afterChange(rt);
     return rt.finished;
+  }
+
+  /** Queues an event for a step of a plan this world is taking into execution. */
+  async #enqueueOwn(rt: PlanRuntime, stepId: number, payload: JsonValue): Promise<void> {
+    const ctx = this.#ctx();
+    rt.inbox.set(stepId, (rt.inbox.get(stepId) ?? 0) + 1);
+    await ctx.adapter.enqueueEvent({
+      id: randomUUID(),
+      planId: rt.id,
+      stepId,
+      payload,
+      createdAt: isoNow(ctx.clock),
+    });
   }
 
   /** Calls `cancel(force)` of every cancellable action whose run step is running or suspended. */
@@ -493,6 +510,7 @@ export class ParallelExecutor implements Executor {
         options: stepOptionsOf(cls, action.className),
         closing: this.#closing.signal,
         halted: rt.halted.signal,
+        subPlans: ctx.subPlans,
       });
     } catch (error) {
       outcome = { kind: 'error', error, output: action.output };

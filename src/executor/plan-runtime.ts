@@ -181,5 +181,6 @@ export function toExecutionPlan(stored: StoredPlan, copy: boolean): ExecutionPla
   };
   if (plan.startedAt !== undefined) snapshot.startedAt = plan.startedAt;
   if (plan.endedAt !== undefined) snapshot.endedAt = plan.endedAt;
+  if (plan.parent !== undefined) snapshot.parent = { ...plan.parent };
   return snapshot;
 }

@@ -1,5 +1,11 @@
 import { freeze } from 'immer';
-import type { ActionContext, ExecutionScope } from '../action/context.js';
+import type {
+  ActionContext,
+  ExecutionScope,
+  ScopeReceiver,
+  SubPlanScope,
+} from '../action/context.js';
+import { receiveScope } from '../action/context.js';
 import type { PhaseMethods } from '../action/action.js';
 import { Action, instantiate } from '../action/action.js';
 import { StepLogBuffer } from '../action/step-log.js';
@@ -13,9 +19,12 @@ import type { ActionClass, AnyAction } from '../action/types.js';
 import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
 import type { StepLogLine } from '../persistence/adapter.js';
 import type { JsonObject, JsonValue, StepAttempt } from '../plan/records.js';
-import { cloneJson, toJsonObject } from '../plan/serialization.js';
+import { cloneJson, toJson, toJsonObject } from '../plan/serialization.js';
 import type { Clock, TimerHandle } from './clock.js';
+import type { SubPlanService } from './executor.js';
 import { isoNow } from './clock.js';
+import type { PlannedEvent } from './planned-events.js';
+import { armPlannedEvents, disarmPlannedEvents } from './planned-events.js';
 
 /** What every outcome may carry besides its kind, when the features that produce it are used. */
 interface OutcomeExtras {
@@ -59,6 +68,8 @@ export interface PhaseCall {
   readonly closing: AbortSignal;
   /** Aborted when the plan is halted: `this.signal` follows it. */
   readonly halted?: AbortSignal;
+  /** The world's sub-plans service (`SubPlansAction`), when it has one. */
+  readonly subPlans?: SubPlanService;
 }
 
 /** An {@link Outcome} while it is being put together. */
@@ -124,6 +135,7 @@ async function withRetries(
       !(await wait(call.clock, retryDelay(retry, number), call.closing))
     ) {
       if (log.lines !== undefined && log.lines.length > 0) result.logs = log.lines;
+      if (result.kind !== 'suspended') disarmPlannedEvents(call.planId, call.stepId);
       return result;
     }
   }
@@ -152,10 +164,10 @@ function wait(clock: Clock, ms: number, closing: AbortSignal): Promise<boolean> 
 }
 
 /**
- * What one call's action sees as `this.suspend`, `this.signal` and `this.log`. A class, not an
- * object literal with closures: a call that uses none of them costs one small allocation. Once the
- * call is over (ended, or abandoned on a timeout) it can no longer suspend the step or write to its
- * log.
+ * What one call's action sees as `this.suspend`, `this.planEvent`, `this.signal` and `this.log`. A
+ * class, not an object literal with closures: a call that uses none of them costs one small
+ * allocation. Once the call is over (ended, or abandoned on a timeout) it can no longer suspend the
+ * step, plan events or write to its log.
  */
 class CallScope implements ExecutionScope {
   suspended = false;
@@ -163,6 +175,9 @@ class CallScope implements ExecutionScope {
   #controller: AbortController | undefined;
   #abandoned: FlowlineError | undefined;
   #buffer: StepLogBuffer | undefined;
+  #subPlans: SubPlanScope | undefined;
+  /** Events planned with `planEvent`, armed only if the call suspends. */
+  #planned: PlannedEvent[] | undefined;
 
   constructor(
     private readonly call: PhaseCall,
@@ -188,6 +203,27 @@ class CallScope implements ExecutionScope {
     throw new SuspendSignal();
   }
 
+  planEvent(payload: JsonValue, delayMs: number): void {
+    const call = this.call;
+    const where = `step ${call.stepId} of plan ${call.planId}`;
+    if (call.phase !== 'run') {
+      throw new FlowlineError(ErrorCode.PHASE_MISUSE, 'planEvent() is only available in run()', {
+        planId: call.planId,
+        stepId: call.stepId,
+      });
+    }
+    if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ARGUMENT,
+        `planEvent() in ${where}: the delay must be a finite number of ms >= 0, got ${String(delayMs)}`,
+        { planId: call.planId, stepId: call.stepId },
+      );
+    }
+    const stored = toJson(payload, `event planned by ${call.className} in ${where}`);
+    if (this.over) return;
+    (this.#planned ??= []).push({ payload: stored, due: call.clock.now() + delayMs });
+  }
+
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       const controller = new AbortController();
@@ -198,6 +234,13 @@ class CallScope implements ExecutionScope {
       else halted?.addEventListener('abort', () => controller.abort(halted.reason), { once: true });
     }
     return this.#controller.signal;
+  }
+
+  /** The sub-plans of the step, for run calls in a world that offers them. */
+  get subPlans(): SubPlanScope | undefined {
+    const call = this.call;
+    if (call.phase !== 'run' || call.subPlans === undefined) return undefined;
+    return (this.#subPlans ??= call.subPlans.forStep(call.planId, call.stepId));
   }
 
   get log(): StepLogBuffer {
@@ -229,6 +272,13 @@ class CallScope implements ExecutionScope {
 
   /** Attaches the call's own log lines (when not shared with other attempts) to its result. */
   finish(result: Result): Result {
+    // Planned events are sent only to a step that suspended; a step that ended drops its timers
+    // (with retries, the last attempt decides: see withRetries).
+    if (result.kind === 'suspended') {
+      if (this.#planned !== undefined) armPlannedEvents(this.call, this.#planned);
+    } else if (this.shared === undefined) {
+      disarmPlannedEvents(this.call.planId, this.call.stepId);
+    }
     const buffer = this.#buffer;
     if (this.shared === undefined && buffer !== undefined && buffer.lines.length > 0) {
       result.logs = buffer.lines;
@@ -257,6 +307,7 @@ async function attempt(
     execution: scope,
   };
   const action = instantiate(call.cls, context);
+  (action as Partial<ScopeReceiver>)[receiveScope]?.(scope);
   const methods = action as unknown as PhaseMethods;
   const method = call.phase === 'run' ? methods.run : methods.finalize;
   let thrown: unknown;

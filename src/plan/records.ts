@@ -83,6 +83,16 @@ export interface HistoryEntry {
   worldId: string;
 }
 
+/**
+ * The run step a plan was triggered from as one of its sub-plans (`SubPlansAction.triggerChild`).
+ */
+export interface PlanParent {
+  /** The parent plan. */
+  planId: string;
+  /** The parent's run step, which waits for this plan to stop. */
+  stepId: number;
+}
+
 /** An execution plan as a plain, JSON-serializable snapshot. */
 export interface ExecutionPlan {
   /** Plan id (a UUID). */
@@ -117,6 +127,8 @@ export interface ExecutionPlan {
    * as far as it could be read; executing or resuming it fails with `INVALID_PLAN`.
    */
   invalid?: { code: string; message: string };
+  /** Set on a sub-plan: the run step of the `SubPlansAction` that triggered it. */
+  parent?: PlanParent;
 }
 
 /** The plan-level part of an {@link ExecutionPlan}, as stored (actions and steps are separate). */
@@ -135,4 +147,6 @@ export interface PlanRecord {
   runFlow: ComposedFlow;
   finalizeFlow: ComposedFlow;
   history: HistoryEntry[];
+  /** Set on a sub-plan: the run step of the `SubPlansAction` that triggered it. */
+  parent?: PlanParent;
 }

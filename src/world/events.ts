@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import type { PlanRecord, StepRecord } from '../plan/records.js';
+import type { PlanParent, PlanRecord, StepRecord } from '../plan/records.js';
 import type { Phase, PlanResult, PlanState, StepState } from '../plan/states.js';
 import type { StateListener } from '../plan/transitions.js';
 import type { Logger } from './logger.js';
@@ -9,6 +9,8 @@ export interface PlanStateEvent {
   readonly planId: string;
   readonly state: PlanState;
   readonly result: PlanResult;
+  /** Set for a sub-plan: the run step of the `SubPlansAction` that triggered it. */
+  readonly parent?: PlanParent;
 }
 
 /** Payload of `step:state`. */
@@ -98,7 +100,10 @@ export class EventBuffer implements StateListener {
   plan(plan: PlanRecord): void {
     this.#pending.push({
       name: 'plan:state',
-      event: { planId: plan.id, state: plan.state, result: plan.result },
+      event:
+        plan.parent === undefined
+          ? { planId: plan.id, state: plan.state, result: plan.result }
+          : { planId: plan.id, state: plan.state, result: plan.result, parent: plan.parent },
     });
   }
 

@@ -22,7 +22,13 @@ import { MemoryAdapter } from '../persistence/memory-adapter.js';
 import { withStorageRetries } from '../persistence/resilient-adapter.js';
 import type { BuiltPlan } from '../plan/plan-builder.js';
 import { PlanBuilder } from '../plan/plan-builder.js';
-import type { ExecutionPlan, JsonValue, PlanRecord, StepRecord } from '../plan/records.js';
+import type {
+  ExecutionPlan,
+  JsonValue,
+  PlanParent,
+  PlanRecord,
+  StepRecord,
+} from '../plan/records.js';
 import { SCHEMA_VERSION } from '../plan/records.js';
 import { computeResult } from '../plan/result.js';
 import { toJson } from '../plan/serialization.js';
@@ -38,6 +44,7 @@ import { consoleLogger } from './logger.js';
 import type { WorldOptions } from './options.js';
 import { Scheduler } from './scheduler.js';
 import { SingletonLocks, isSingleton } from './singleton.js';
+import { SubPlanTracker } from './sub-plans.js';
 
 /** What `world.trigger` returns: the plan id at once, and promises for its two milestones. */
 export interface Triggered {
@@ -76,6 +83,8 @@ export class World {
   readonly #singletons: SingletonLocks;
   /** Starts delayed and chained plans; executor worlds only. */
   readonly #scheduler: Scheduler | undefined;
+  /** Sub-plans of `SubPlansAction` steps: triggering, concurrency limits, notices to parents. */
+  readonly #subPlans: SubPlanTracker;
   /** Plan phases in progress: close() lets them finish and store their plan. */
   readonly #planning = new Set<Promise<unknown>>();
   #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
@@ -135,6 +144,27 @@ export class World {
       this.#singletons.handle(event);
       this.#scheduler?.handle(event);
     });
+    this.#subPlans = new SubPlanTracker({
+      worldId: this.id,
+      adapter: this.#adapter,
+      clock: this.#clock,
+      logger: this.#logger,
+      executor: this.#executor,
+      check: (action, args) => {
+        const label = this.#registry.nameOf(action);
+        args.forEach((arg, index) => {
+          if (arg !== undefined) toJson(arg, `argument ${index + 1} of sub-plan ${label}`);
+        });
+      },
+      plan: (id, action, args, parent) =>
+        this.#track(
+          this.#planAndStore(id, this.#registry.nameOf(action), action, args, undefined, parent),
+        ),
+      execute: (id) => this.#needExecutor('execute').execute(id),
+    });
+    this.#hub.on('plan:state', (event) => {
+      this.#subPlans.handle(event);
+    });
     this.#coordinator = new Coordinator(
       { id: this.id, ...processIdentity(), executor: this.#executor !== undefined },
       this.#adapter,
@@ -166,6 +196,7 @@ export class World {
       logger: this.#logger,
       concurrency: this.#concurrency,
       sendEvent: (planId, stepId, payload) => this.event(planId, stepId, payload),
+      subPlans: this.#subPlans,
     });
     this.#state = 'started';
     await this.#coordinator.start();
@@ -180,10 +211,13 @@ export class World {
     if (this.#state === 'closed') return;
     const wasStarted = this.#state === 'started';
     this.#state = 'closed';
+    this.#subPlans.stop();
     await this.#scheduler?.stop();
     await Promise.allSettled([...this.#planning]);
     await this.#hooks.idle();
     await this.#executor?.close();
+    // Sub-plans that stopped while the executor drained tell their parents through the store.
+    await this.#subPlans.idle();
     // Plans that settled while the executor drained have hooks still to run.
     await this.#hooks.idle();
     await this.#singletons.idle();
@@ -575,6 +609,18 @@ export class World {
   }
 
   /**
+   * The sub-plans a plan's `SubPlansAction` steps triggered (those of one step when `stepId` is
+   * given), in the order they were stored. Each has `parent` set to the step that triggered it.
+   * Lists every plan in the store to find them.
+   */
+  async subPlans(id: string, stepId?: number): Promise<ExecutionPlan[]> {
+    this.#assertStarted();
+    const records = await this.#subPlans.list(id, stepId);
+    const plans = await Promise.all(records.map((record) => this.#adapter.loadPlan(record.id)));
+    return plans.flatMap((stored) => (stored === undefined ? [] : [this.#present(stored)]));
+  }
+
+  /**
    * The lines a plan's steps wrote to `this.log`, in the order written: every step's, or one
    * step's when `stepId` is given. Lines of a step execution are stored right after its commit.
    *
@@ -657,6 +703,7 @@ export class World {
     action: ActionClass,
     args: readonly unknown[],
     scheduled: BuiltPlan | undefined,
+    parent?: PlanParent,
   ): Promise<ExecutionPlan> {
     const events = this.#hub.buffer();
     const name = this.#registry.nameOf(action);
@@ -673,6 +720,7 @@ export class World {
         scheduled,
       );
       built = await builder.build(action, args, { refuse: singleton.refusal });
+      if (parent !== undefined) built.plan.parent = parent;
       await this.#adapter.write({
         plans: [built.plan],
         actions: built.actions.map((record) => ({ planId: id, record })),
