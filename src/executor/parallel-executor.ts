@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
 import { stepOptionsOf } from '../action/step-options.js';
 import type { PhaseMethods } from '../action/action.js';
+import type { MiddlewareStack } from '../action/middleware.js';
+import { compose, usesHook } from '../action/middleware.js';
 import { instantiate, isCancellable } from '../action/action.js';
 import type { ActionClass } from '../action/types.js';
 import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
@@ -637,7 +639,82 @@ export class ParallelExecutor implements Executor {
     if (rt.phase === 'finalize') return;
     rt.phase = 'finalize';
     rt.finalizeOrder = flowStepIds(rt.plan.finalizeFlow);
-    this.#nextFinalize(rt);
+    const root = rt.plan.rootActionId;
+    const cls = rt.classes[root - 1];
+    const stack = cls === undefined ? undefined : this.#ctx().registry.middlewareOf(cls);
+    if (cls === undefined || stack === undefined || !usesHook(stack, 'finalizePhase')) {
+      this.#nextFinalize(rt);
+      return;
+    }
+    this.#wrapFinalizePhase(rt, cls, stack);
+  }
+
+  /**
+   * Runs the finalize flow inside the root action's `finalizePhase` middleware. The middleware holds
+   * the plan open (it counts as active); its `next()` starts the finalize steps and resolves once
+   * they are all done, or once the plan stops scheduling them (a failure pauses it). A middleware
+   * that never calls `next` skips the finalize steps; one that throws is logged and noted in the
+   * plan's history, and the plan goes on.
+   */
+  #wrapFinalizePhase(rt: PlanRuntime, cls: ActionClass, stack: MiddlewareStack): void {
+    const record = rt.action(rt.plan.rootActionId);
+    const action = instantiate(cls, {
+      planId: rt.id,
+      actionId: record.id,
+      phase: 'finalize',
+      input: record.input,
+      output: record.output,
+    });
+    let entered = false;
+    const core = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        entered = true;
+        rt.endFinalizePhase = resolve;
+        this.#nextFinalize(rt);
+        this.#afterChange(rt);
+      });
+    rt.active++;
+    compose(stack, 'finalizePhase', core, {
+      actionClass: cls,
+      action,
+      executionPlanId: rt.id,
+    })().then(
+      () => this.#leaveFinalizePhase(rt, entered, undefined),
+      (error: unknown) => this.#leaveFinalizePhase(rt, entered, error),
+    );
+  }
+
+  #leaveFinalizePhase(rt: PlanRuntime, entered: boolean, error: unknown): void {
+    const ctx = this.#ctx();
+    rt.active--;
+    rt.endFinalizePhase = undefined;
+    if (error !== undefined) {
+      ctx.logger.error(`finalizePhase middleware of plan ${rt.id} threw`, { error });
+      rt.plan.history.push({
+        at: isoNow(ctx.clock),
+        event: `finalizePhase middleware failed: ${toError(error).message}`,
+        worldId: ctx.worldId,
+      });
+    }
+    if (!entered && rt.mode === 'run') {
+      // The middleware skipped the finalize phase: its steps will never run.
+      const at = isoNow(ctx.clock);
+      for (const id of rt.finalizeOrder) {
+        const step = rt.step(id);
+        if (step.state === 'pending') this.#setStep(rt, step, 'skipped', at);
+      }
+      void this.#commit(rt, {
+        steps: scoped(
+          rt,
+          rt.finalizeOrder.map((id) => rt.step(id)),
+        ),
+      }).then(
+        () => this.#afterChange(rt),
+        (failure: unknown) => this.#crash(rt, failure),
+      );
+      return;
+    }
+    this.#afterChange(rt);
   }
 
   #nextFinalize(rt: PlanRuntime): void {
@@ -653,6 +730,18 @@ export class ParallelExecutor implements Executor {
   /** Decides whether the plan is now paused or stopped. */
   #afterChange(rt: PlanRuntime): void {
     if (!this.#running.has(rt.id)) return;
+    const end = rt.endFinalizePhase;
+    if (
+      end !== undefined &&
+      rt.queued === 0 &&
+      rt.active === 1 &&
+      (rt.mode !== 'run' || rt.finalizeOrder.every((id) => isStepDone(rt.step(id).state)))
+    ) {
+      // Only the finalizePhase middleware is left: let its `next()` return.
+      rt.endFinalizePhase = undefined;
+      end();
+      return;
+    }
     // A user pause or a halt does not wait for suspended steps: they hold no worker.
     const waitsForSuspended = !(rt.mode === 'halt' || (rt.mode === 'pause' && rt.userPause));
     if (rt.queued > 0 || rt.active > 0 || (waitsForSuspended && rt.suspended.size > 0)) return;

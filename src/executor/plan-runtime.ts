@@ -43,6 +43,8 @@ export class PlanRuntime {
   readonly rewake = new Set<number>();
   /** Set by `world.pause`: the plan pauses as soon as no step is running (suspended ones wait). */
   userPause = false;
+  /** While `finalizePhase` middleware waits in `next()`: ends it once the finalize flow is over. */
+  endFinalizePhase: (() => void) | undefined;
   /** Set by `world.cancel`: a halt that also asks cancellable actions to stop. */
   cancelRequested = false;
   /** Aborted by `world.halt`: the running calls' `this.signal` follows it. */

@@ -131,4 +131,53 @@ describe('middleware', () => {
     expect(ran).toBe(0);
     expect(new MiddlewareStack().empty).toBe(true);
   });
+
+  it('finalizePhase wraps the whole finalize sequence; without next() the finalize steps are skipped', async () => {
+    const seen: string[] = [];
+    let breakFinalize = true;
+    class Part extends Action<{ name: string }> {
+      run() {}
+      finalize() {
+        if (this.input.name === 'b' && breakFinalize) throw new Error('finalize b failed');
+        seen.push(`finalize(${this.input.name})`);
+      }
+    }
+    class Whole extends Action {
+      static override middleware = Action.middleware.use({
+        async finalizePhase(next, { actionClass }) {
+          seen.push(`finalizePhase>${actionClass.name}`);
+          await next();
+          seen.push('<finalizePhase');
+        },
+      });
+      override plan() {
+        this.planAction(Part, { name: 'a' });
+        this.planAction(Part, { name: 'b' });
+      }
+    }
+    class Skipping extends Action {
+      static override middleware = Action.middleware.use({ finalizePhase: () => undefined });
+      override plan() {
+        this.planAction(Part, { name: 'c' });
+      }
+    }
+    await withWorld({ actions: [Part, Whole, Skipping] }, async (world) => {
+      const paused = await world.trigger(Whole).finished;
+      expect(paused.state).toBe('paused');
+      expect(seen).toEqual(['finalizePhase>Whole', 'finalize(a)', '<finalizePhase']);
+      seen.length = 0;
+      breakFinalize = false;
+      const done = await world.resume(paused.id);
+      expect(done.result).toBe('success');
+      // After a finalize error the whole finalize sequence runs again, inside the middleware.
+      expect(seen).toEqual(['finalizePhase>Whole', 'finalize(a)', 'finalize(b)', '<finalizePhase']);
+
+      seen.length = 0;
+      const skipped = await world.trigger(Skipping).finished;
+      expect(skipped.state).toBe('stopped');
+      expect(skipped.result).toBe('warning');
+      expect(skipped.steps.find((s) => s.phase === 'finalize')?.state).toBe('skipped');
+      expect(seen).toEqual([]);
+    });
+  });
 });
