@@ -13,7 +13,13 @@ import { resolveReferences } from '../plan/serialization.js';
 import { isStepDone } from '../plan/states.js';
 import type { StepState } from '../plan/states.js';
 import { changePlanState, changeStepState } from '../plan/transitions.js';
-import type { EventEnvelope, PlanScoped, StepLogLine, WriteBatch } from '../persistence/adapter.js';
+import type {
+  EventEnvelope,
+  PlanScoped,
+  StepLogLine,
+  StoredPlan,
+  WriteBatch,
+} from '../persistence/adapter.js';
 import { isoNow } from './clock.js';
 import { Director } from './director.js';
 import type { Executor, ExecutorContext } from './executor.js';
@@ -78,19 +84,7 @@ export class ParallelExecutor implements Executor {
           { planId },
         );
       }
-      const stored = await ctx.adapter.loadPlan(planId);
-      if (stored === undefined) {
-        throw new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${planId}`, {
-          planId,
-        });
-      }
-      if (stored.plan.state !== 'planned' && stored.plan.state !== 'paused') {
-        throw new FlowlineError(
-          ErrorCode.INVALID_PLAN_STATE,
-          `plan ${planId} is ${stored.plan.state}; only planned or paused plans can be executed`,
-          { planId },
-        );
-      }
+      const stored = await this.#loadIdle(planId, 'only planned or paused plans can be executed');
       runtime = new PlanRuntime(stored, ctx.registry, ctx.hub.buffer());
       await this.#begin(runtime, 'start');
     } catch (error) {
@@ -100,6 +94,22 @@ export class ParallelExecutor implements Executor {
       this.#starting.delete(planId);
     }
     return runtime.finished;
+  }
+
+  /** A stored plan that is `planned` or `paused` (nothing executes it); clear errors otherwise. */
+  async #loadIdle(planId: string, rule: string): Promise<StoredPlan> {
+    const stored = await this.#ctx().adapter.loadPlan(planId);
+    if (stored === undefined) {
+      throw new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${planId}`, { planId });
+    }
+    if (stored.plan.state !== 'planned' && stored.plan.state !== 'paused') {
+      throw new FlowlineError(
+        ErrorCode.INVALID_PLAN_STATE,
+        `plan ${planId} is ${stored.plan.state}; ${rule}`,
+        { planId },
+      );
+    }
+    return stored;
   }
 
   async recover(planId: string): Promise<boolean> {
@@ -351,19 +361,10 @@ export class ParallelExecutor implements Executor {
       );
     }
     try {
-      const stored = await ctx.adapter.loadPlan(planId);
-      if (stored === undefined) {
-        throw new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${planId}`, {
-          planId,
-        });
-      }
-      if (stored.plan.state !== 'planned' && stored.plan.state !== 'paused') {
-        throw new FlowlineError(
-          ErrorCode.INVALID_PLAN_STATE,
-          `plan ${planId} is ${stored.plan.state}; only running, planned or paused plans can be halted`,
-          { planId },
-        );
-      }
+      const stored = await this.#loadIdle(
+        planId,
+        'only running, planned or paused plans can be halted',
+      );
       const rt = new PlanRuntime(stored, ctx.registry, ctx.hub.buffer());
       rt.mode = 'halt';
       if (cancel !== undefined) {
