@@ -154,17 +154,29 @@ export class PlanBuilder {
     };
     const stack = this.deps.registry.middlewareOf(root);
     if (usesHook(stack, 'planPhase')) {
-      await compose(stack, 'planPhase', planRoot, {
-        actionClass: root,
-        action: undefined,
-        executionPlanId: this.planId,
-      })();
+      let failure: Error | undefined;
+      try {
+        await compose(stack, 'planPhase', planRoot, {
+          actionClass: root,
+          action: undefined,
+          executionPlanId: this.planId,
+        })();
+      } catch (error) {
+        failure = toError(error);
+      }
       if (this.#actions.length === 0) {
-        throw new FlowlineError(
-          ErrorCode.INVALID_ACTION,
-          `planPhase middleware of ${this.label} did not call next(): nothing was planned`,
-          { planId: this.planId },
-        );
+        // The middleware never let the root be planned: the failure still sits on its plan step.
+        this.#refusal =
+          failure ??
+          new FlowlineError(
+            ErrorCode.INVALID_ACTION,
+            `planPhase middleware of ${this.label} did not call next(): nothing was planned`,
+            { planId: this.planId },
+          );
+        await planRoot();
+      } else if (failure !== undefined && !this.#recorded.has(failure)) {
+        // Planning a failure is data: it goes on the root plan step, the plan stops with error.
+        this.#fail(this.#steps[0] as StepRecord, failure);
       }
     } else {
       await planRoot();

@@ -180,4 +180,46 @@ describe('middleware', () => {
       expect(seen).toEqual([]);
     });
   });
+
+  it('a failing planPhase middleware is a planning failure: stored, stopped/error, nothing runs', async () => {
+    let runs = 0;
+    const variants: Record<string, Middleware['planPhase']> = {
+      before: () => {
+        throw new Error('quota service down');
+      },
+      after: async (next) => {
+        await next();
+        throw new Error('audit write failed');
+      },
+      never: () => undefined,
+    };
+    const classes = Object.entries(variants).map(([name, planPhase]) => {
+      const cls = class extends Action {
+        static readonly actionName = `Guarded_${name}`;
+        static override middleware = Action.middleware.use({ planPhase });
+        run() {
+          runs++;
+        }
+      };
+      return cls;
+    });
+    await withWorld({ actions: classes }, async (world) => {
+      const messages: (string | undefined)[] = [];
+      for (const cls of classes) {
+        const triggered = world.trigger(cls);
+        const planned = await triggered.planned;
+        const finished = await triggered.finished;
+        expect(planned.state).toBe('stopped');
+        expect(finished.result).toBe('error');
+        const root = planned.steps.find((s) => s.phase === 'plan' && s.actionId === 1);
+        expect(root?.state).toBe('error');
+        messages.push(root?.error?.message);
+        expect(await world.executionPlan(triggered.id)).toBeDefined();
+      }
+      expect(messages[0]).toBe('quota service down');
+      expect(messages[1]).toBe('audit write failed');
+      expect(messages[2]).toMatch(/did not call next\(\)/);
+    });
+    expect(runs).toBe(0);
+  });
 });
