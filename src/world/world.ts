@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionClass, PlanArgs } from '../action/types.js';
 import { MiddlewareStack } from '../action/middleware.js';
+import { SubPlansAction } from '../action/sub-plans-action.js';
 import { ActionRegistry } from '../action/registry.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { Clock } from '../executor/clock.js';
@@ -420,6 +421,24 @@ export class World {
     if (stored === undefined) throw planNotFound(id);
     if (stored.plan.state === 'scheduled') return this.#cancelScheduled(id);
     await this.#needExecutor('cancel').cancel(id, force);
+    // As in Dynflow, cancelling a parent cancels the sub-plans it started that are still going.
+    const hasSubPlans = stored.actions.some(
+      (action) => this.#registry.classOf(action.className)?.prototype instanceof SubPlansAction,
+    );
+    if (!hasSubPlans) return;
+    const children = await this.subPlans(id);
+    await Promise.all(
+      children
+        .filter((child) => child.state !== 'stopped')
+        .map((child) =>
+          this.cancel(child.id, { force }).catch((error: unknown) => {
+            // A sub-plan may stop on its own meanwhile; anything else is worth a log line.
+            if (!(error instanceof FlowlineError && error.code === ErrorCode.INVALID_PLAN_STATE)) {
+              this.#logger.error(`cancelling sub-plan ${child.id} of plan ${id} failed`, { error });
+            }
+          }),
+        ),
+    );
   }
 
   /** A delayed or chained plan that has not started: it stops cancelled and will never start. */
