@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonValue, StepRecord } from '../../src/index.js';
+import type { JsonValue } from '../../src/index.js';
 import { Action } from '../../src/index.js';
 import { ManagedClock } from '../../src/testing/index.js';
 import type { Deferred } from '../helpers/world.js';
@@ -9,6 +9,7 @@ import {
   nextEvent,
   rejectionOf,
   withWorld,
+  stepOf,
 } from '../helpers/world.js';
 
 let gate: Deferred<void>;
@@ -76,8 +77,6 @@ const fresh = (): void => {
   cancels.length = 0;
   ran.length = 0;
 };
-const runStep = (steps: readonly StepRecord[], name: string): StepRecord | undefined =>
-  steps.find((s) => s.className === name && s.phase === 'run');
 
 describe('world.cancel', () => {
   it('asks a running cancellable action to stop; its step and the rest end cancelled', async () => {
@@ -91,9 +90,9 @@ describe('world.cancel', () => {
       expect(signal?.aborted).toBe(false);
       expect(plan.state).toBe('stopped');
       expect(plan.result).toBe('cancelled');
-      expect(runStep(plan.steps, 'ExternalCopy')?.state).toBe('cancelled');
-      expect(runStep(plan.steps, 'ExternalCopy')?.error?.message).toBe('job j1 stopped');
-      expect(runStep(plan.steps, 'Notify')?.state).toBe('cancelled');
+      expect(stepOf(plan, 'ExternalCopy', 'run').state).toBe('cancelled');
+      expect(stepOf(plan, 'ExternalCopy', 'run').error?.message).toBe('job j1 stopped');
+      expect(stepOf(plan, 'Notify', 'run').state).toBe('cancelled');
       expect(ran).toEqual(['copy']);
       expect(plan.history.at(-1)?.event).toBe('cancel execution');
     });
@@ -121,7 +120,7 @@ describe('world.cancel', () => {
       await world.cancel(triggered.id);
       const plan = await triggered.finished;
       expect(cancels).toEqual(['b1:false']);
-      expect(runStep(plan.steps, 'RemoteBuild')?.state).toBe('cancelled');
+      expect(stepOf(plan, 'RemoteBuild', 'run').state).toBe('cancelled');
       expect(plan.result).toBe('cancelled');
     });
   });
@@ -136,8 +135,8 @@ describe('world.cancel', () => {
       gate.resolve();
       await cancelling;
       const plan = await triggered.finished;
-      expect(runStep(plan.steps, 'Plain')?.state).toBe('success');
-      expect(runStep(plan.steps, 'Notify')?.state).toBe('cancelled');
+      expect(stepOf(plan, 'Plain', 'run').state).toBe('success');
+      expect(stepOf(plan, 'Notify', 'run').state).toBe('cancelled');
       expect(plan.result).toBe('cancelled');
       expect(cancels).toEqual([]);
     });

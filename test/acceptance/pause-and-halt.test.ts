@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonValue, StepRecord } from '../../src/index.js';
+import type { JsonValue } from '../../src/index.js';
 import { Action } from '../../src/index.js';
 import type { Deferred } from '../helpers/world.js';
 import {
@@ -8,6 +8,7 @@ import {
   nextEvent,
   rejectionOf,
   withWorld,
+  stepOf,
 } from '../helpers/world.js';
 
 let gate: Deferred<void>;
@@ -54,8 +55,6 @@ const fresh = (): void => {
   signal = undefined;
   ran.length = 0;
 };
-const stepOf = (steps: readonly StepRecord[], name: string): StepRecord | undefined =>
-  steps.find((s) => s.className === name && s.phase === 'run');
 
 describe('world.pause', () => {
   it('stops scheduling new steps, lets the running one finish, and resume continues', async () => {
@@ -73,8 +72,8 @@ describe('world.pause', () => {
       await pausing;
       const paused = await world.executionPlan(triggered.id);
       expect(paused?.state).toBe('paused');
-      expect(stepOf(paused!.steps, 'Slow')?.state).toBe('success');
-      expect(stepOf(paused!.steps, 'Next')?.state).toBe('pending');
+      expect(stepOf(paused!, 'Slow', 'run').state).toBe('success');
+      expect(stepOf(paused!, 'Next', 'run').state).toBe('pending');
       expect(ran).toEqual(['slow']);
       const done = await world.resume(triggered.id);
       expect(done.result).toBe('success');
@@ -91,7 +90,7 @@ describe('world.pause', () => {
       await world.pause(triggered.id);
       const paused = await world.executionPlan(triggered.id);
       expect(paused?.state).toBe('paused');
-      expect(stepOf(paused!.steps, 'Waiter')?.state).toBe('suspended');
+      expect(stepOf(paused!, 'Waiter', 'run').state).toBe('suspended');
       await world.event(triggered.id, stepId, 'while paused');
       const done = await world.resume(triggered.id);
       expect(done.result).toBe('success');
@@ -128,8 +127,8 @@ describe('world.halt', () => {
       const halted = await triggered.finished;
       expect(halted.state).toBe('stopped');
       expect(halted.result).toBe('cancelled');
-      expect(stepOf(halted.steps, 'Slow')?.state).toBe('success');
-      expect(stepOf(halted.steps, 'Next')?.state).toBe('cancelled');
+      expect(stepOf(halted, 'Slow', 'run').state).toBe('success');
+      expect(stepOf(halted, 'Next', 'run').state).toBe('cancelled');
       expect(ran).toEqual(['slow']);
       expect(halted.history.at(-1)?.event).toBe('halt execution');
     });
@@ -144,7 +143,7 @@ describe('world.halt', () => {
       await world.halt(waiting.id);
       const halted = await world.executionPlan(waiting.id);
       expect(halted?.state).toBe('stopped');
-      expect(stepOf(halted!.steps, 'Waiter')?.state).toBe('cancelled');
+      expect(stepOf(halted!, 'Waiter', 'run').state).toBe('cancelled');
 
       const planned = await world.plan(Job, 'slow');
       await world.halt(planned.id);
