@@ -32,6 +32,10 @@ export interface Connection {
   readonly appendLogs: Database.Transaction<(lines: readonly StepLogLine[]) => void>;
   /** Removes a world and its locks together. */
   readonly unregisterWorld: Database.Transaction<(worldId: string) => void>;
+  /** `BEGIN IMMEDIATE`, `COMMIT` and `ROLLBACK`, for the group commit's own transaction. */
+  readonly begin: Database.Statement;
+  readonly commit: Database.Statement;
+  readonly rollback: Database.Statement;
 }
 
 /**
@@ -67,6 +71,9 @@ export function connect(options: ResolvedSqliteOptions): Connection {
         s.deleteWorld.run(worldId);
         s.deleteLocksOf.run(worldId);
       }),
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
     };
   } catch (error) {
     db.close();

@@ -14,6 +14,7 @@ import type {
 } from '../adapter.js';
 import type { Connection } from './connection.js';
 import { connect } from './connection.js';
+import { GroupCommit } from './group-commit.js';
 import type { ResolvedSqliteOptions, SqliteAdapterOptions } from './options.js';
 import { resolveSqliteOptions } from './options.js';
 import { isForeignKeyViolation, parseStored, storageError } from './sqlite-errors.js';
@@ -41,6 +42,10 @@ import { missingPlanError } from './plan-rows.js';
 export class SqliteAdapter implements PersistenceAdapter {
   readonly #options: ResolvedSqliteOptions;
   #open: Connection | undefined;
+  readonly #group = new GroupCommit(
+    () => this.#open,
+    (operation, error) => storageError(operation, this.filename, error),
+  );
 
   /**
    * Checks the options; the file is not touched until {@link SqliteAdapter.start}.
@@ -73,6 +78,7 @@ export class SqliteAdapter implements PersistenceAdapter {
   async close(): Promise<void> {
     const open = this.#open;
     if (open === undefined) return;
+    this.#group.flush();
     this.#open = undefined;
     try {
       open.db.close();
@@ -83,7 +89,7 @@ export class SqliteAdapter implements PersistenceAdapter {
 
   async write(batch: WriteBatch): Promise<void> {
     if (isEmpty(batch)) return;
-    this.#run('write', (open) => {
+    await this.#submit('write', (open) => {
       try {
         open.write.immediate([batch]);
       } catch (error) {
@@ -94,14 +100,14 @@ export class SqliteAdapter implements PersistenceAdapter {
   }
 
   async claimStep(claim: StepClaim): Promise<boolean> {
-    return this.#run('claimStep', ({ s }) => {
+    return await this.#submit('claimStep', ({ s }) => {
       const { planId, stepId, at } = claim;
       return s.claimStep.run({ planId, stepId, at, from: JSON.stringify(claim.from) }).changes > 0;
     });
   }
 
   async loadPlan(planId: string): Promise<StoredPlan | undefined> {
-    const raw = this.#run('loadPlan', (open) => open.loadPlan.deferred(planId));
+    const raw = await this.#submit('loadPlan', (open) => open.loadPlan.deferred(planId));
     if (raw === undefined) return undefined;
     const filename = this.filename;
     return {
@@ -116,122 +122,125 @@ export class SqliteAdapter implements PersistenceAdapter {
   }
 
   async findPlans(filter: PlanFilter = {}): Promise<PlanRecord[]> {
-    const rows = this.#run('findPlans', (open) => open.plans.find(filter));
+    const rows = await this.#submit('findPlans', (open) => open.plans.find(filter));
     return rows.map((row) =>
       parseStored(row.data, 'plan', { filename: this.filename, planId: row.id }),
     );
   }
 
   async enqueueEvent(event: EventEnvelope): Promise<void> {
-    this.#run('enqueueEvent', ({ s }) => {
+    await this.#submit('enqueueEvent', ({ s }) => {
       s.insertEvent.run(event.id, event.planId, event.stepId, JSON.stringify(event));
     });
   }
 
   async takeEvent(planId: string, stepId: number): Promise<EventEnvelope | undefined> {
     // One DELETE … RETURNING: the select and the delete are a single atomic statement.
-    const row = this.#run('takeEvent', ({ s }) => s.takeEvent.get(planId, stepId));
+    const row = await this.#submit('takeEvent', ({ s }) => s.takeEvent.get(planId, stepId));
     return row === undefined ? undefined : parseStored(row.data, 'event', this.#owner(planId));
   }
 
   async dropEvents(planId: string, stepId: number): Promise<EventEnvelope[]> {
-    const rows = this.#run('dropEvents', ({ s }) => s.dropEvents.all(planId, stepId));
+    const rows = await this.#submit('dropEvents', ({ s }) => s.dropEvents.all(planId, stepId));
     // RETURNING gives no order: restore the queue's.
     rows.sort((a, b) => a.seq - b.seq);
     return rows.map((row) => parseStored(row.data, 'event', this.#owner(planId)));
   }
 
   async loadDelayedPlan(planId: string): Promise<DelayedPlanRecord | undefined> {
-    const row = this.#run('loadDelayedPlan', ({ s }) => s.selectDelayed.get(planId));
+    const row = await this.#submit('loadDelayedPlan', ({ s }) => s.selectDelayed.get(planId));
     return row === undefined
       ? undefined
       : parseStored(row.data, 'delayed plan', this.#owner(planId));
   }
 
   async findDueDelayedPlans(dueBy: string, limit?: number): Promise<DelayedPlanRecord[]> {
-    const rows = this.#run('findDueDelayedPlans', ({ s }) =>
+    const rows = await this.#submit('findDueDelayedPlans', ({ s }) =>
       s.selectDueDelayed.all(dueBy, limit ?? -1),
     );
     return rows.map((row) => parseStored(row.data, 'delayed plan', this.#owner(row.plan_id)));
   }
 
   async findDependencies(planId: string): Promise<string[]> {
-    return this.#run('findDependencies', ({ s }) => s.selectDependencies.all(planId)).map(
-      (row) => row.id,
-    );
+    return (
+      await this.#submit('findDependencies', ({ s }) => s.selectDependencies.all(planId))
+    ).map((row) => row.id);
   }
 
   async findDependents(planId: string): Promise<string[]> {
-    return this.#run('findDependents', ({ s }) => s.selectDependents.all(planId)).map(
+    return (await this.#submit('findDependents', ({ s }) => s.selectDependents.all(planId))).map(
       (row) => row.id,
     );
   }
 
   async appendLogs(lines: readonly StepLogLine[]): Promise<void> {
     if (lines.length === 0) return;
-    this.#run('appendLogs', (open) => open.appendLogs.immediate(lines));
+    await this.#submit('appendLogs', (open) => open.appendLogs.immediate(lines));
   }
 
   async loadLogs(planId: string, stepId?: number): Promise<StepLogLine[]> {
-    const rows = this.#run('loadLogs', ({ s }) =>
+    const rows = await this.#submit('loadLogs', ({ s }) =>
       stepId === undefined ? s.selectPlanLogs.all(planId) : s.selectStepLogs.all(planId, stepId),
     );
     return rows.map((row) => parseStored(row.data, 'log line', this.#owner(planId)));
   }
 
   async registerWorld(world: WorldRecord): Promise<void> {
-    this.#run('registerWorld', ({ s }) =>
+    await this.#submit('registerWorld', ({ s }) =>
       s.upsertWorld.run(world.id, world.heartbeatAt, JSON.stringify(world)),
     );
   }
 
   async heartbeat(worldId: string, at: string): Promise<boolean> {
-    return this.#run('heartbeat', ({ s }) => s.heartbeat.run({ id: worldId, at }).changes > 0);
+    return await this.#submit(
+      'heartbeat',
+      ({ s }) => s.heartbeat.run({ id: worldId, at }).changes > 0,
+    );
   }
 
   async findWorlds(): Promise<WorldRecord[]> {
-    const rows = this.#run('findWorlds', ({ s }) => s.selectWorlds.all());
+    const rows = await this.#submit('findWorlds', ({ s }) => s.selectWorlds.all());
     return rows.map((row) =>
       parseStored(row.data, 'world', { filename: this.filename, key: row.id }),
     );
   }
 
   async unregisterWorld(worldId: string): Promise<void> {
-    this.#run('unregisterWorld', (open) => open.unregisterWorld.immediate(worldId));
+    await this.#submit('unregisterWorld', (open) => open.unregisterWorld.immediate(worldId));
   }
 
   async acquireLock(lock: LockRecord): Promise<boolean> {
-    return this.#run(
+    return await this.#submit(
       'acquireLock',
       ({ s }) => s.insertLock.run(lock.key, lock.ownerId, JSON.stringify(lock)).changes === 1,
     );
   }
 
   async releaseLock(key: string, ownerId: string): Promise<void> {
-    this.#run('releaseLock', ({ s }) => s.deleteLock.run(key, ownerId));
+    await this.#submit('releaseLock', ({ s }) => s.deleteLock.run(key, ownerId));
   }
 
   async findLocks(ownerId: string): Promise<LockRecord[]> {
-    const rows = this.#run('findLocks', ({ s }) => s.selectLocks.all(ownerId));
+    const rows = await this.#submit('findLocks', ({ s }) => s.selectLocks.all(ownerId));
     return rows.map((row) =>
       parseStored(row.data, 'lock', { filename: this.filename, key: row.key }),
     );
   }
 
-  /** Runs `fn` on the open database, turning every failure into a `FlowlineError`. */
-  #run<T>(operation: string, fn: (open: Connection) => T): T {
-    const open = this.#open;
-    if (open === undefined) {
-      throw new FlowlineError(
-        ErrorCode.STORAGE_ERROR,
-        `SqliteAdapter ${operation} on ${this.filename}: the adapter is not started (call start() first)`,
+  /**
+   * Queues `fn` for the next group commit (see group-commit.ts): it runs in call order, and its
+   * promise settles once the group's transaction committed. Failures become `FlowlineError`s.
+   */
+  #submit<T>(operation: string, fn: (open: Connection) => T): Promise<T> {
+    if (this.#open === undefined) {
+      return Promise.reject(
+        new FlowlineError(
+          ErrorCode.STORAGE_ERROR,
+          `SqliteAdapter ${operation} on ${this.filename}: the adapter is not started (call start() first)`,
+        ),
       );
     }
-    try {
-      return fn(open);
-    } catch (error) {
-      throw storageError(operation, this.filename, error);
-    }
+    return this.#group.submit(operation, fn);
   }
 
   #owner(planId: string): RowOwner {
