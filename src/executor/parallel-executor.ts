@@ -795,7 +795,7 @@ export class ParallelExecutor implements Executor {
     const settled = this.#commit(rt, { plans: [rt.plan], steps: scoped(rt, steps) }).then(
       async () => {
         await this.#unlock(rt.id);
-        rt.resolve(rt.snapshot());
+        rt.resolve(rt.release());
       },
       (error: unknown) => {
         this.#crash(rt, error);

@@ -157,6 +157,14 @@ export class PlanRuntime {
   snapshot(): ExecutionPlan {
     return toExecutionPlan({ plan: this.plan, actions: this.actions, steps: this.steps }, true);
   }
+
+  /**
+   * The plan as it ended, built from the runtime's own records without copying them: only for the
+   * settled runtime, which nothing changes any more (it has left the executor).
+   */
+  release(): ExecutionPlan {
+    return toExecutionPlan({ plan: this.plan, actions: this.actions, steps: this.steps }, false);
+  }
 }
 
 /**

@@ -62,12 +62,16 @@ export function withStorageRetries(
       const cached = wrapped.get(key);
       if (cached !== undefined) return cached;
       const method = value as (...args: unknown[]) => Promise<unknown>;
-      const once = async (args: unknown[]): Promise<unknown> => {
+      const once = (args: unknown[]): Promise<unknown> => {
+        let result: Promise<unknown>;
         try {
-          return await method.apply(target, args);
+          result = method.apply(target, args);
         } catch (error) {
-          throw asStorageError(key, error);
+          return Promise.reject(asStorageError(key, error));
         }
+        return result.catch((error: unknown) => {
+          throw asStorageError(key, error);
+        });
       };
       const backoff = async (error: FlowlineError, attempt: number): Promise<void> => {
         const delay = Math.min(maxDelay, minDelay * 2 ** (attempt - 1));
@@ -76,17 +80,12 @@ export function withStorageRetries(
         });
         await new Promise<void>((resolve) => clock.setTimeout(resolve, delay));
       };
-      // The first attempt runs directly: the retry machinery costs nothing until something fails.
-      const call = async (...args: unknown[]): Promise<unknown> => {
-        try {
-          return await once(args);
-        } catch (error) {
-          if (!(error instanceof FlowlineError && error.retryable) || !REPEATABLE.has(key)) {
-            throw error;
-          }
-          if (retries === 0) throw error;
-          await backoff(error, 1);
+      const retry = async (error: unknown, args: unknown[]): Promise<unknown> => {
+        if (!(error instanceof FlowlineError && error.retryable) || !REPEATABLE.has(key)) {
+          throw error;
         }
+        if (retries === 0) throw error;
+        await backoff(error, 1);
         return pRetry(() => once(args), {
           retries: retries - 1,
           minTimeout: 0,
@@ -97,6 +96,17 @@ export function withStorageRetries(
             await backoff(error, attemptNumber + 1);
           },
         });
+      };
+      // The first attempt runs directly, with no async layer of its own: the retry machinery costs
+      // nothing until something fails.
+      const call = (...args: unknown[]): Promise<unknown> => {
+        let result: Promise<unknown>;
+        try {
+          result = method.apply(target, args);
+        } catch (error) {
+          return retry(asStorageError(key, error), args);
+        }
+        return result.then(undefined, (error: unknown) => retry(asStorageError(key, error), args));
       };
       wrapped.set(key, call);
       return call;

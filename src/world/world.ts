@@ -763,7 +763,8 @@ export class World {
       });
     }
     events.flush();
-    return toExecutionPlan(built, true);
+    // The builder's records are not used again (the executor loads the plan from the store).
+    return toExecutionPlan(built, false);
   }
 
   /** Stores a plan in state `scheduled` with its delayed record and prerequisites, in one write. */
@@ -787,7 +788,7 @@ export class World {
       dependencies: prerequisites.map((dependsOn): PlanDependency => ({ planId: id, dependsOn })),
     });
     events.flush();
-    return toExecutionPlan(built, true);
+    return toExecutionPlan(built, false);
   }
 
   /** The scheduler's hand-off: plans a due scheduled plan and starts executing it. */

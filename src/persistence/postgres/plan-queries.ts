@@ -8,24 +8,39 @@ import { decodeListedPlan, decodeStoredPlan } from './record-decoding.js';
 import type { Db } from './sql.js';
 import { Params } from './sql.js';
 
+/** The key of a step in the set {@link claimSteps} returns. */
+export function stepKey(planId: string, stepId: number): string {
+  return `${planId}\u0000${stepId}`;
+}
+
 /**
- * Moves a step to `running` with one conditional UPDATE: the row lock makes concurrent claims
- * queue, and each re-checks `state` after the previous one committed, so exactly one of them wins.
- * The JSON record and the `state` column change together; `startedAt` is kept when set and
- * `endedAt` is cleared.
+ * Moves steps to `running` with one conditional UPDATE: the row locks make concurrent claims of a
+ * step queue, and each re-checks `state` after the previous one committed, so exactly one of them
+ * wins. The JSON record and the `state` column change together; `startedAt` is kept when set and
+ * `endedAt` is cleared. The claims must name distinct steps.
+ *
+ * @returns the keys (`stepKey`) of the steps this statement claimed
  */
-export async function claimStep(db: Db, claim: StepClaim): Promise<boolean> {
-  const result = await db.query(
+export async function claimSteps(db: Db, claims: readonly StepClaim[]): Promise<Set<string>> {
+  const result = await db.query<{ plan_id: string; id: number }>(
     'claimStep',
-    `UPDATE ${db.tables.steps}
+    `UPDATE ${db.tables.steps} s
      SET state = 'running',
-         data = (data - 'endedAt') || jsonb_build_object(
+         data = (s.data - 'endedAt') || jsonb_build_object(
            'state', 'running',
-           'startedAt', COALESCE(data -> 'startedAt', to_jsonb($4::text)))
-     WHERE plan_id = $1 AND id = $2 AND state = ANY($3::text[])`,
-    [claim.planId, claim.stepId, claim.from, claim.at],
+           'startedAt', COALESCE(s.data -> 'startedAt', to_jsonb(c.at)))
+     FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[]) AS c(plan_id, id, from_states, at)
+     WHERE s.plan_id = c.plan_id AND s.id = c.id
+       AND s.state = ANY(string_to_array(c.from_states, ','))
+     RETURNING s.plan_id, s.id`,
+    [
+      claims.map((claim) => claim.planId),
+      claims.map((claim) => claim.stepId),
+      claims.map((claim) => claim.from.join(',')),
+      claims.map((claim) => claim.at),
+    ],
   );
-  return result.rowCount === 1;
+  return new Set(result.rows.map((row) => stepKey(row.plan_id, row.id)));
 }
 
 /**

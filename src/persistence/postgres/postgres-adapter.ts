@@ -23,13 +23,14 @@ import * as queues from './queue-queries.js';
 import type { Db } from './sql.js';
 import { tablesIn } from './sql.js';
 import { storageError } from './storage-error.js';
-import { writeBatch } from './write-batch.js';
+import { PostgresGroupCommit } from './group-commit.js';
 
 /**
  * Keeps plans in PostgreSQL, so that several processes can share them (DESIGN §5). `start()`
  * creates the schema (default `flowline`) and applies any missing migrations; concurrent starts
  * are safe (one transaction under an advisory lock). Every other method is one statement, atomic
- * on its own — `write(batch)` included.
+ * on its own — `write(batch)` included; concurrent writes and claims are grouped into shared
+ * statements (group commit).
  *
  * Driver failures surface as FlowlineError `STORAGE_ERROR` naming the operation, with `cause` and
  * `retryable` (true for dropped connections, deadlocks and serialization failures).
@@ -51,6 +52,7 @@ export class PostgresAdapter implements PersistenceAdapter {
   readonly schema: string;
   readonly #options: ResolvedOptions;
   readonly #db: Db;
+  readonly #group: PostgresGroupCommit;
   /** Set while started. */
   #pool: Pool | undefined;
   #starting: Promise<void> | undefined;
@@ -67,6 +69,7 @@ export class PostgresAdapter implements PersistenceAdapter {
       tables: tablesIn(this.schema),
       query: (operation, text, values) => this.#query(operation, text, values),
     };
+    this.#group = new PostgresGroupCommit(this.#db);
   }
 
   /**
@@ -85,6 +88,8 @@ export class PostgresAdapter implements PersistenceAdapter {
   /** Ends the pool the adapter created (an application's pool stays open). Safe to call twice. */
   async close(): Promise<void> {
     await this.#starting?.catch(() => undefined);
+    // Queued writes and claims are sent before the pool ends.
+    await this.#group.idle();
     const pool = this.#pool;
     this.#pool = undefined;
     if (pool === undefined || this.#options.kind === 'pool') return;
@@ -124,14 +129,21 @@ export class PostgresAdapter implements PersistenceAdapter {
     }
   }
 
-  /** Applies every write of the batch in one statement: all of it or nothing. */
+  /**
+   * Applies every write of the batch in one statement: all of it or nothing. Batches written while
+   * the previous write is on its way share the next statement (group commit, see group-commit.ts);
+   * each resolves once its statement committed.
+   */
   write(batch: WriteBatch): Promise<void> {
-    return writeBatch(this.#db, batch);
+    return this.#group.write(batch);
   }
 
-  /** Moves a step to `running` if its state is one of `claim.from`; one caller wins. */
+  /**
+   * Moves a step to `running` if its state is one of `claim.from`; one caller wins. Claims made
+   * while the previous one is on its way share the next statement.
+   */
   claimStep(claim: StepClaim): Promise<boolean> {
-    return plans.claimStep(this.#db, claim);
+    return this.#group.claim(claim);
   }
 
   /** A plan with its actions and steps; FlowlineError `INVALID_PLAN` if the row is damaged. */

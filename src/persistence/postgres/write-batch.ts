@@ -138,6 +138,15 @@ export async function writeBatch(db: Db, batch: WriteBatch): Promise<void> {
   }
 }
 
+/** Whether `error` is the refusal of a batch naming a plan that is not stored. */
+export function isMissingPlanError(error: unknown): boolean {
+  return (
+    error instanceof FlowlineError &&
+    error.code === ErrorCode.STORAGE_ERROR &&
+    driverCode(error) === FOREIGN_KEY_VIOLATION
+  );
+}
+
 /** The error for a batch refused by a plan foreign key: names the first plan that is missing. */
 async function unknownPlanError(db: Db, batch: WriteBatch, cause: unknown): Promise<FlowlineError> {
   const inBatch = new Set((batch.plans ?? []).map((plan) => plan.id));
