@@ -23,13 +23,18 @@ export async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
+/** The median of `samples` (the upper one of the middle two when there is an even number). */
+export function medianOf(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
 /** Median of `runs` timings of `fn` (after one warm-up). */
 export async function median(runs: number, fn: () => Promise<number>): Promise<number> {
   await fn();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push(await fn());
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)] as number;
+  return medianOf(samples);
 }
 
 /** A started memory-store world with the bench actions. */

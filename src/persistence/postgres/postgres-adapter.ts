@@ -21,7 +21,7 @@ import { resolveOptions } from './options.js';
 import * as plans from './plan-queries.js';
 import * as queues from './queue-queries.js';
 import type { Db } from './sql.js';
-import { tablesIn } from './sql.js';
+import { preparedName, tablesIn } from './sql.js';
 import { storageError } from './storage-error.js';
 import { PostgresGroupCommit } from './group-commit.js';
 
@@ -123,7 +123,12 @@ export class PostgresAdapter implements PersistenceAdapter {
       );
     }
     try {
-      return await pool.query<R>(text, values as unknown[] | undefined);
+      const name = preparedName(text);
+      return await pool.query<R>(
+        name === undefined
+          ? { text, values: values as unknown[] | undefined }
+          : { name, text, values: values as unknown[] | undefined },
+      );
     } catch (error) {
       throw storageError(operation, error);
     }

@@ -2,6 +2,7 @@
  * What the per-operation query modules share: the schema-qualified table names and a `Db` that runs
  * one statement and reports failures as storage errors naming the operation.
  */
+import { createHash } from 'node:crypto';
 import type { QueryResult, QueryResultRow } from 'pg';
 
 /** Schema-qualified, quoted names of Flowline's tables. */
@@ -84,4 +85,24 @@ export function lastByKey<T>(items: readonly T[] | undefined, key: (item: T) => 
   const byKey = new Map<string, T>();
   for (const item of items ?? []) byKey.set(key(item), item);
   return [...byKey.values()];
+}
+
+/** Statement texts seen so far and their prepared-statement names. */
+const preparedNames = new Map<string, string>();
+/** Beyond this many distinct texts, statements are sent unnamed (planned on every call). */
+const MAX_PREPARED = 256;
+
+/**
+ * The prepared-statement name for a statement text: the server parses and plans a named statement
+ * once per connection instead of on every call, which is most of the cost of a small statement.
+ * The name is a hash of the text, so adapters sharing an application's pool (different schemas,
+ * different texts) never collide. `undefined` once too many distinct texts were seen.
+ */
+export function preparedName(text: string): string | undefined {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED) {
+    name = `flowline_${createHash('sha1').update(text).digest('hex').slice(0, 40)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }

@@ -91,6 +91,31 @@ describe('PostgresAdapter connecting', () => {
     }
   });
 
+  it('two adapters on one application pool (one connection, two schemas) keep apart', async () => {
+    // Their statements are prepared on the same connection under names derived from the text.
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      const first = new PostgresAdapter({ pool, schema: db.freshSchema() });
+      const second = new PostgresAdapter({ pool, schema: db.freshSchema() });
+      await first.start();
+      await second.start();
+      for (const [adapter, id] of [
+        [first, 'a'],
+        [second, 'b'],
+        [first, 'c'],
+      ] as const) {
+        await adapter.write(fixtureBatch(makePlanFixture(id)));
+      }
+      expect((await first.findPlans()).map((plan) => plan.id).sort()).toEqual(['a', 'c']);
+      expect((await second.findPlans()).map((plan) => plan.id)).toEqual(['b']);
+      expect((await second.loadPlan('b'))?.steps).toHaveLength(makePlanFixture('b').steps.length);
+      await first.close();
+      await second.close();
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('can be started again after close() and finds what it wrote', async () => {
     const adapter = db.freshAdapter();
     await adapter.start();
