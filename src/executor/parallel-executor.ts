@@ -279,9 +279,7 @@ export class ParallelExecutor implements Executor {
     if (rt === undefined) return this.#haltIdle(planId);
     if (rt.mode !== 'closed') {
       rt.mode = 'halt';
-      rt.halted.abort(
-        new FlowlineError(ErrorCode.PLAN_HALTED, `plan ${planId} was halted`, { planId }),
-      );
+      rt.halt(new FlowlineError(ErrorCode.PLAN_HALTED, `plan ${planId} was halted`, { planId }));
     }
     this.#afterChange(rt);
     return rt.finished;
@@ -294,7 +292,7 @@ export class ParallelExecutor implements Executor {
       rt.mode = 'halt';
       rt.cancelRequested = true;
       if (force) {
-        rt.halted.abort(
+        rt.halt(
           new FlowlineError(ErrorCode.PLAN_CANCELLED, `plan ${planId} was cancelled (forced)`, {
             planId,
           }),
@@ -512,7 +510,9 @@ export class ParallelExecutor implements Executor {
         clock: ctx.clock,
         options: stepOptionsOf(cls, action.className),
         closing: this.#closing.signal,
-        halted: rt.halted.signal,
+        get halted() {
+          return rt.haltSignal;
+        },
         subPlans: ctx.subPlans,
       });
     } catch (error) {
@@ -543,9 +543,9 @@ export class ParallelExecutor implements Executor {
     rt.active--;
     if (outcome.kind === 'suspended') {
       rt.suspended.add(step.id);
-      if ((rt.inbox.get(step.id) ?? 0) > 0) this.#wake(rt, step.id);
+      if (rt.inboxCount(step.id) > 0) this.#wake(rt, step.id);
     } else {
-      if ((rt.inbox.get(step.id) ?? 0) > 0) await this.#dropEvents(rt, step);
+      if (rt.inboxCount(step.id) > 0) await this.#dropEvents(rt, step);
       if (outcome.kind === 'success') this.#onDone(rt, [step]);
       else await this.#onError(rt);
     }

@@ -26,7 +26,8 @@ export class PlanRuntime {
   readonly steps: StepRecord[];
   readonly classes: ActionClass[];
   readonly hasReferences: boolean[];
-  readonly #dependents = new Map<number, number[]>();
+  /** Steps that reference a step's output, by that step (absent when no step does). */
+  #dependents: Map<number, number[]> | undefined;
   director: Director | undefined;
   mode: RuntimeMode = 'run';
   phase: 'run' | 'finalize' = 'run';
@@ -37,20 +38,17 @@ export class PlanRuntime {
   active = 0;
   /** Suspended run steps (holding no worker). */
   readonly suspended = new Set<number>();
-  /** Suspended steps with a wake-up scheduled. */
-  readonly waking = new Set<number>();
-  /** Steps asked to wake while a wake-up was already under way: it must look again. */
-  readonly rewake = new Set<number>();
+  #waking: Set<number> | undefined;
+  #rewake: Set<number> | undefined;
+  #inbox: Map<number, number> | undefined;
   /** Set by `world.pause`: the plan pauses as soon as no step is running (suspended ones wait). */
   userPause = false;
   /** While `finalizePhase` middleware waits in `next()`: ends it once the finalize flow is over. */
   endFinalizePhase: (() => void) | undefined;
   /** Set by `world.cancel`: a halt that also asks cancellable actions to stop. */
   cancelRequested = false;
-  /** Aborted by `world.halt`: the running calls' `this.signal` follows it. */
-  readonly halted = new AbortController();
-  /** Events accepted and not yet delivered, per step. */
-  readonly inbox = new Map<number, number>();
+  /** Aborted by `world.halt`; made on first use (most plans never need it). */
+  #halted: AbortController | undefined;
   readonly finished: Promise<ExecutionPlan>;
   resolve!: (plan: ExecutionPlan) => void;
   reject!: (error: unknown) => void;
@@ -86,9 +84,10 @@ export class PlanRuntime {
     this.hasReferences = this.actions.map((action) => hasStoredReferences(action.input));
     for (const step of this.steps) {
       for (const required of step.requires ?? []) {
-        const list = this.#dependents.get(required) ?? [];
-        list.push(step.id);
-        this.#dependents.set(required, list);
+        const dependents = (this.#dependents ??= new Map<number, number[]>());
+        const list = dependents.get(required);
+        if (list === undefined) dependents.set(required, [step.id]);
+        else list.push(step.id);
       }
     }
     this.finished = new Promise<ExecutionPlan>((resolve, reject) => {
@@ -101,6 +100,39 @@ export class PlanRuntime {
 
   get id(): string {
     return this.plan.id;
+  }
+
+  // The collections below are made on first use: a plan waiting for an event holds thousands of
+  // bytes less, and most plans never use them.
+
+  /** Suspended steps with a wake-up scheduled. */
+  get waking(): Set<number> {
+    return (this.#waking ??= new Set());
+  }
+
+  /** Steps asked to wake while a wake-up was already under way: it must look again. */
+  get rewake(): Set<number> {
+    return (this.#rewake ??= new Set());
+  }
+
+  /** Events accepted and not yet delivered, per step. */
+  get inbox(): Map<number, number> {
+    return (this.#inbox ??= new Map());
+  }
+
+  /** How many events accepted for a step are not yet delivered. */
+  inboxCount(stepId: number): number {
+    return this.#inbox?.get(stepId) ?? 0;
+  }
+
+  /** Aborted when the plan is halted: the running calls' `this.signal` follows it. */
+  get haltSignal(): AbortSignal {
+    return (this.#halted ??= new AbortController()).signal;
+  }
+
+  /** Aborts {@link PlanRuntime.haltSignal} with `reason`. */
+  halt(reason: unknown): void {
+    (this.#halted ??= new AbortController()).abort(reason);
   }
 
   step(stepId: number): StepRecord {
@@ -119,7 +151,7 @@ export class PlanRuntime {
   }
 
   dependentsOf(stepId: number): readonly number[] {
-    return this.#dependents.get(stepId) ?? [];
+    return this.#dependents?.get(stepId) ?? [];
   }
 
   /** Whether nothing of this plan is queued, running or suspended. */
