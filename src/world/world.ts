@@ -9,6 +9,7 @@ import { isoNow, systemClock } from '../executor/clock.js';
 import type { Executor } from '../executor/executor.js';
 import { ParallelExecutor, notSuspended } from '../executor/parallel-executor.js';
 import { toExecutionPlan } from '../executor/plan-runtime.js';
+import { newPlanId } from '../plan/plan-id.js';
 import { planSkip } from '../executor/rescue.js';
 import type {
   DelayedPlanRecord,
@@ -705,7 +706,7 @@ export class World {
     args.forEach((arg, index) => {
       if (arg !== undefined) toJson(arg, `argument ${index + 1} of ${label}`);
     });
-    const id = randomUUID();
+    const id = newPlanId(this.#clock.now());
     const planned = this.#track(this.#planAndStore(id, label, action, args, undefined));
     planned.catch(() => {});
     return { id, planned };
@@ -773,7 +774,7 @@ export class World {
     window: Omit<DelayedPlanRecord, 'planId' | 'frozen'>,
     prerequisites: readonly string[],
   ): Promise<ExecutionPlan> {
-    const id = randomUUID();
+    const id = newPlanId(this.#clock.now());
     const events = this.#hub.buffer();
     const built = PlanBuilder.schedule(id, name, name, {
       now: () => isoNow(this.#clock),
