@@ -19,6 +19,7 @@ import type {
   PlanScoped,
   StepLogLine,
   StoredPlan,
+  WorldRecord,
 } from '../persistence/adapter.js';
 import { MemoryAdapter } from '../persistence/memory-adapter.js';
 import { withStorageRetries } from '../persistence/resilient-adapter.js';
@@ -641,6 +642,32 @@ export class World {
   }
 
   /**
+   * The plans chained to a plan with `world.chain`: those it waits for (`prerequisites`) and those
+   * waiting for it (`dependents`), by id.
+   *
+   * @throws FlowlineError `PLAN_NOT_FOUND` for an unknown plan
+   */
+  async chainedPlans(id: string): Promise<{ prerequisites: string[]; dependents: string[] }> {
+    this.#assertStarted();
+    const [prerequisites, dependents, stored] = await Promise.all([
+      this.#adapter.findDependencies(id),
+      this.#adapter.findDependents(id),
+      isStored(id, this.#adapter),
+    ]);
+    if (!stored) throw planNotFound(id);
+    return { prerequisites, dependents };
+  }
+
+  /**
+   * The worlds registered in the store, this one included, each with its last heartbeat: a world
+   * whose heartbeat is older than `heartbeatTimeout` is about to be invalidated by the others.
+   */
+  async worlds(): Promise<WorldRecord[]> {
+    this.#assertStarted();
+    return this.#adapter.findWorlds();
+  }
+
+  /**
    * The lines a plan's steps wrote to `this.log`, in the order written: every step's, or one
    * step's when `stepId` is given. Lines of a step execution are stored right after its commit.
    *
@@ -886,4 +913,9 @@ function unreadable(record: PlanRecord, error: FlowlineError): ExecutionPlan {
     ...toExecutionPlan({ plan: record, actions: [], steps: [] }, false),
     invalid: { code: error.code, message: error.message },
   };
+}
+
+/** Whether a plan is stored (checked alongside the chain lookups, which cannot tell). */
+async function isStored(id: string, adapter: PersistenceAdapter): Promise<boolean> {
+  return (await adapter.loadPlan(id)) !== undefined;
 }
