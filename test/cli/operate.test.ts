@@ -1,0 +1,291 @@
+/**
+ * `flowline resume|cancel|halt`: the command starts a world with the `--actions` module's classes
+ * and operates on plans a world of the test stored (and, for the refusals, still executes).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ExecutionPlan } from '../../src/index.js';
+import { deferred } from '../helpers/world.js';
+import { Blocker, Broken, Deploy, FlakyDeploy, gate } from './fixtures/actions.js';
+import type { TestStore } from './helpers.js';
+import { ACTIONS_MODULE, ROOT, createStore, hasStackTrace, parseJson, runCli } from './helpers.js';
+
+let store: TestStore;
+
+beforeEach(async () => {
+  store = await createStore();
+});
+
+/** A FlakyDeploy plan, paused after its flaky step failed once. */
+async function pausedPlan(): Promise<ExecutionPlan> {
+  const marker = path.join(store.dir, `marker-${Math.random()}`);
+  const plan = await store.withWorld((world) => world.trigger(FlakyDeploy, marker).finished);
+  expect(plan.state).toBe('paused');
+  return plan;
+}
+
+async function stored(id: string): Promise<ExecutionPlan> {
+  const plan = await store.withWorld((world) => world.executionPlan(id));
+  if (plan === undefined) throw new Error(`plan ${id} is gone`);
+  return plan;
+}
+
+describe('flowline resume', () => {
+  it('refuses to run without --actions, saying why (exit 2)', async () => {
+    const plan = await pausedPlan();
+    const result = await runCli(['resume', plan.id, '--store', store.spec]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^flowline: resume needs the plan's action classes, because it runs the plan's steps in this process: pass --actions <module>/,
+    );
+    expect(result.stderr).toContain("Run 'flowline resume --help' for usage.");
+    expect((await stored(plan.id)).state).toBe('paused');
+  });
+
+  it('resumes a paused plan with --actions until it stops (exit 0)', async () => {
+    const plan = await pausedPlan();
+    const result = await runCli([
+      'resume',
+      plan.id,
+      '--store',
+      store.spec,
+      '--actions',
+      ACTIONS_MODULE,
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      `Plan ${plan.id} (FlakyDeploy) is stopped with result success, 100% done.\n`,
+    );
+    const after = await stored(plan.id);
+    expect([after.state, after.result]).toEqual(['stopped', 'success']);
+  });
+
+  it('prints the plan as JSON with --json', async () => {
+    const plan = await pausedPlan();
+    const result = await runCli([
+      'resume',
+      plan.id,
+      '--json',
+      `--store=${store.spec}`,
+      `--actions=${ACTIONS_MODULE}`,
+    ]);
+    expect(result.code).toBe(0);
+    const json = parseJson<ExecutionPlan>(result.stdout);
+    expect([json.id, json.state, json.result, json.progress]).toEqual([
+      plan.id,
+      'stopped',
+      'success',
+      1,
+    ]);
+  });
+
+  it('exits 1 when the plan pauses again, naming the failed step', async () => {
+    const plan = await store.withWorld((world) => world.trigger(Broken).finished);
+    const result = await runCli([
+      'resume',
+      plan.id,
+      '--store',
+      store.spec,
+      '--actions',
+      ACTIONS_MODULE,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/is paused with result error, 0% done\.\n/);
+    expect(result.stdout).toMatch(/step 2 \(run of Broken #1\) failed: still broken/);
+    expect(result.stderr).toBe(`flowline: plan ${plan.id} (Broken) is paused with result error\n`);
+  });
+
+  it('exits 5 with the engine message when the plan is not paused', async () => {
+    const plan = await store.withWorld((world) => world.trigger(Deploy).finished);
+    const result = await runCli([
+      'resume',
+      plan.id,
+      '--store',
+      store.spec,
+      '--actions',
+      ACTIONS_MODULE,
+    ]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toBe(
+      `flowline: plan ${plan.id} is stopped; only a paused plan can be resumed (INVALID_PLAN_STATE)\n`,
+    );
+  });
+
+  it('exits 4 for an unknown plan', async () => {
+    const result = await runCli([
+      'resume',
+      'nope',
+      '--store',
+      store.spec,
+      '--actions',
+      ACTIONS_MODULE,
+    ]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toBe('flowline: no execution plan nope (PLAN_NOT_FOUND)\n');
+  });
+
+  it('takes the classes from a default export array', async () => {
+    const plan = await pausedPlan();
+    const module = path.join(store.dir, 'actions.mts');
+    const fixtures = path.join(ROOT, 'test/cli/fixtures/actions.ts');
+    writeFileSync(
+      module,
+      `import { FlakyDeploy, FlakyStep, Provision } from ${JSON.stringify(fixtures)};\n` +
+        'export default [FlakyDeploy, FlakyStep, Provision];\n',
+    );
+    const result = await runCli(['resume', plan.id, '--store', store.spec, '--actions', module]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('exits 5 when the module lacks a class the plan uses, saying which', async () => {
+    const plan = await pausedPlan();
+    const module = path.join(store.dir, 'partial.mts');
+    const fixtures = path.join(ROOT, 'test/cli/fixtures/actions.ts');
+    writeFileSync(
+      module,
+      `import { FlakyDeploy, Provision } from ${JSON.stringify(fixtures)};\n` +
+        'export const actions = { FlakyDeploy, Provision };\n',
+    );
+    const result = await runCli(['resume', plan.id, '--store', store.spec, '--actions', module]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(
+      /uses action "FlakyStep" \(action 3\), which is not registered in this world: export that class from the --actions module \(ACTION_NOT_REGISTERED\)/,
+    );
+    expect((await stored(plan.id)).state).toBe('paused');
+  });
+
+  it('exits 2 when the classes extend another copy of Action', async () => {
+    // What a CommonJS build of flowline, or a second installation of it, looks like.
+    const module = path.join(store.dir, 'foreign.mjs');
+    writeFileSync(module, 'class Action {}\nexport class Deploy extends Action {}\n');
+    const result = await runCli(['resume', 'x', '--store', store.spec, '--actions', module]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /exports Deploy, which extends another copy of flowline's Action/,
+    );
+  });
+
+  it.each([
+    ['exports no Action subclass', 'export const answer = 42;\n', /exports no Action subclass/],
+    ['throws while loading', "throw new Error('boom');\n", /cannot load .*: boom/],
+  ])('exits 2 when the --actions module %s', async (_what, source, message) => {
+    const module = path.join(store.dir, `bad-${Math.random()}.mjs`);
+    writeFileSync(module, source);
+    const result = await runCli(['resume', 'x', '--store', store.spec, '--actions', module]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(hasStackTrace(result.stderr)).toBe(false);
+  });
+
+  it('exits 2 when the --actions module does not exist', async () => {
+    const result = await runCli(['resume', 'x', '--store', store.spec, '--actions', 'nope.js']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--actions: no module at .*nope\.js/);
+  });
+});
+
+describe('flowline cancel and halt', () => {
+  it('cancels a paused plan', async () => {
+    const plan = await pausedPlan();
+    const result = await runCli([
+      'cancel',
+      plan.id,
+      '--store',
+      store.spec,
+      '--actions',
+      ACTIONS_MODULE,
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/is stopped with result cancelled/);
+    const after = await stored(plan.id);
+    expect([after.state, after.result]).toEqual(['stopped', 'cancelled']);
+    expect(after.history.at(-1)?.event).toBe('cancel execution');
+  });
+
+  it('cancels with --force', async () => {
+    const plan = await pausedPlan();
+    const result = await runCli([
+      'cancel',
+      plan.id,
+      '--force',
+      '--json',
+      '--store',
+      store.spec,
+      '--actions',
+      ACTIONS_MODULE,
+    ]);
+    expect(result.code).toBe(0);
+    expect(parseJson<ExecutionPlan>(result.stdout).result).toBe('cancelled');
+  });
+
+  it('halts a paused plan', async () => {
+    const plan = await pausedPlan();
+    const result = await runCli([
+      'halt',
+      plan.id,
+      '--store',
+      store.spec,
+      '--actions',
+      ACTIONS_MODULE,
+    ]);
+    expect(result.code).toBe(0);
+    const after = await stored(plan.id);
+    expect(after.state).toBe('stopped');
+    expect(after.history.at(-1)?.event).toBe('halt execution');
+  });
+
+  it('takes --force only for cancel', async () => {
+    const result = await runCli(['halt', 'x', '--force', '--store', store.spec]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown option --force/);
+  });
+
+  it('needs --actions too', async () => {
+    const result = await runCli(['cancel', 'x', '--store', store.spec]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cancel needs the plan's action classes/);
+  });
+});
+
+describe('a plan another live world executes', () => {
+  it('is refused by resume, cancel and halt (exit 5)', async () => {
+    const world = await store.openWorld();
+    const open = deferred();
+    const running = deferred();
+    gate.wait = () => {
+      running.resolve();
+      return open.promise;
+    };
+    try {
+      const triggered = world.trigger(Blocker);
+      await running.promise;
+      const args = ['--store', store.spec, '--actions', ACTIONS_MODULE];
+      const [resume, cancel, halt] = await Promise.all([
+        runCli(['resume', triggered.id, ...args]),
+        runCli(['cancel', triggered.id, ...args]),
+        runCli(['halt', triggered.id, ...args]),
+      ]);
+      expect(resume.code).toBe(5);
+      expect(resume.stderr).toBe(
+        `flowline: plan ${triggered.id} is running; only a paused plan can be resumed (INVALID_PLAN_STATE)\n`,
+      );
+      for (const result of [cancel, halt]) {
+        expect(result.code).toBe(5);
+        expect(result.stderr).toBe(
+          `flowline: plan ${triggered.id} is being executed by another world; halt it there (INVALID_PLAN_STATE)\n`,
+        );
+      }
+      open.resolve();
+      const plan = await triggered.finished;
+      expect([plan.state, plan.result]).toEqual(['stopped', 'success']);
+    } finally {
+      open.resolve();
+      gate.wait = () => Promise.resolve();
+      await world.close();
+    }
+  });
+});
