@@ -12,16 +12,31 @@ const shared: Options = {
   external: ['better-sqlite3', 'pg', 'vitest'],
 };
 
+/** The library's entry points, built for both `import` and `require`. */
+const library = {
+  index: 'src/index.ts',
+  'sqlite/index': 'src/persistence/sqlite/index.ts',
+  'postgres/index': 'src/persistence/postgres/index.ts',
+  'console/index': 'src/console/index.ts',
+};
+
+// `npm run build` empties dist/ first (the prebuild script): the builds below run in parallel, and a
+// `clean` in one of them would delete the type declarations another has already written.
 export default defineConfig([
   {
+    // ESM, with the `flowline` command (package.json "bin") in the same build: it shares the
+    // library's chunks, so a user's `--actions` module importing 'flowline' gets the very same
+    // Action class. The command uses import.meta, hence ESM only.
     ...shared,
-    entry: {
-      index: 'src/index.ts',
-      'sqlite/index': 'src/persistence/sqlite/index.ts',
-      'postgres/index': 'src/persistence/postgres/index.ts',
-    },
-    format: ['esm', 'cjs'],
-    clean: true,
+    entry: { ...library, 'cli/main': 'src/cli/main.ts' },
+    format: ['esm'],
+    clean: false,
+  },
+  {
+    ...shared,
+    entry: library,
+    format: ['cjs'],
+    clean: false,
   },
   {
     // The conformance suite runs inside vitest, which is ESM-only: no CommonJS build.

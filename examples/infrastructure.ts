@@ -6,78 +6,15 @@
  * ordering by hand: the plan says "these two concurrently, then that one", and host3's input holds
  * a reference to host1's output, which Flowline resolves once host1 has run.
  *
- * Run it with `npm run demo` (or `npx tsx examples/infrastructure.ts`).
+ * The actions are in infrastructure-actions.ts. Run it with `npm run demo` (or
+ * `npx tsx examples/infrastructure.ts`).
  */
 import { mkdirSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Action, World } from '../src/index.js';
+import { World } from '../src/index.js';
 import { SqliteAdapter } from '../src/persistence/sqlite/index.js';
-import {
-  actionNames,
-  describeStepEvent,
-  flowTree,
-  outputTable,
-  stepTable,
-  stopwatch,
-} from './format.js';
-
-/** How long our pretend cloud takes to create each kind of machine. */
-const PROVISIONING_MS: Record<string, number> = { db: 300, storage: 200, web_server: 150 };
-
-/** A stand-in for a real inventory (CMDB, DNS, …) that finalize steps register machines in. */
-const inventory: string[] = [];
-
-/**
- * Creates one machine. Its input and output are plain JSON, persisted with the step, so a plan can be
- * inspected (or resumed) from the store alone.
- */
-class CreateMachine extends Action<
-  { name: string; profile: string; dbId?: string },
-  { id: string }
-> {
-  /**
-   * The plan phase receives the arguments given to `planAction` / `trigger` and turns them into this
-   * action's input. `planSelf` also places the action's run (and finalize) step in the flow, at the
-   * point where the parent called `planAction`.
-   */
-  override plan(name: string, profile: string, deps: { dbId?: string } = {}): void {
-    this.planSelf({ name, profile, ...deps });
-  }
-
-  /** The run phase does the work: read `this.input`, write `this.output`. */
-  async run(): Promise<void> {
-    await sleep(PROVISIONING_MS[this.input.profile] ?? 100);
-    // host3's `dbId` arrives here as host1's real id, not as a reference.
-    const uses = this.input.dbId === undefined ? '' : ` (uses database ${this.input.dbId})`;
-    console.log(`    [cloud] ${this.input.name} is up${uses}`);
-    this.output.id = `${this.input.name}:${this.input.profile}`;
-  }
-
-  /**
-   * The finalize phase runs once every run step of the plan succeeded, one action at a time, in the
-   * order the actions were planned. A good place for local bookkeeping that should only happen when
-   * the whole plan went through.
-   */
-  finalize(): void {
-    inventory.push(`${this.input.name} (${this.input.profile}) = ${this.output.id}`);
-  }
-}
-
-/** Composes machines into an infrastructure. It has no run of its own: only a plan. */
-class CreateInfrastructure extends Action {
-  override plan(): void {
-    this.sequence(() => {
-      // Everything planned inside a concurrence may run at the same time.
-      const [db] = this.concurrence(() => [
-        this.planAction(CreateMachine, 'host1', 'db'),
-        this.planAction(CreateMachine, 'host2', 'storage'),
-      ]);
-      // `db.output.id` is an output reference: typed as a string, stored as a pointer to host1's
-      // output, and replaced by the real value just before host3 runs.
-      this.planAction(CreateMachine, 'host3', 'web_server', { dbId: db.output.id });
-    });
-  }
-}
+import { CreateInfrastructure, CreateMachine, inventory } from './infrastructure-actions.js';
+import { actionNames, flowTree, outputTable, stepTable, stopwatch } from './format.js';
+import { showLiveProgress } from './live-progress.js';
 
 // A world holds the registered actions, the store and the executor. Here the store is an SQLite file
 // (in your code: `import { SqliteAdapter } from 'flowline/sqlite'`): every step is committed to it
@@ -91,36 +28,37 @@ const world = new World({
 });
 await world.start();
 
-const elapsed = stopwatch();
-let name: (actionId: number) => string = (actionId) => `action ${actionId}`;
-
-// Every step state change, once it is stored. Events carry ids, not names: `name` learns the
-// actions from the planned plan below. The plan-phase events arrive just before that, so this
-// listener shows the run and finalize phases only.
-world.on('step:state', (event) => {
-  if (event.phase !== 'plan') console.log(`${elapsed()}  ${describeStepEvent(event, name)}`);
-});
-world.on('plan:state', ({ state, result }) => {
-  console.log(`${elapsed()}  plan → ${state} (result: ${result})`);
-});
-
 // `trigger` returns at once with the plan's id; the plan phase and the execution follow.
 const triggered = world.trigger(CreateInfrastructure);
-console.log(`Triggered CreateInfrastructure, execution plan ${triggered.id}\n`);
+console.log(`Triggered CreateInfrastructure, execution plan ${triggered.id}`);
 
 const planned = await triggered.planned;
-name = actionNames(planned);
 console.log(`\nPlanned ${planned.actions.length} actions. Run flow:\n${flowTree(planned)}\n`);
 
+// Every step state change is reported once it is stored: here it drives live progress bars.
+const progress = showLiveProgress(world, planned.id, actionNames(planned));
+const elapsed = stopwatch();
 const plan = await triggered.finished;
+await progress.done;
+console.log(`\nExecution took ${elapsed().slice(1)}.`);
 
 console.log(`\nSteps:\n${stepTable(plan)}`);
 console.log(`\nOutputs:\n${outputTable(plan)}`);
 console.log(`\nInventory (written by the finalize steps):\n  ${inventory.join('\n  ')}`);
+const log = await world.stepLog(plan.id);
+console.log(
+  `\nStep log:\n  ${log.map((line) => `step ${line.stepId}: ${line.message}`).join('\n  ')}`,
+);
 console.log(`\nExecution plan ${plan.id}: state ${plan.state}, result ${plan.result}`);
 const stored = await world.executionPlans();
 console.log(
   `The store ${DATABASE} now holds ${stored.length} plan(s); run the demo again to add one.`,
 );
+console.log(`
+See them in the web console (then open the printed address in a browser):
+  npm run flowline -- console --store sqlite:${DATABASE}
+or in the terminal:
+  npm run flowline -- plans --store sqlite:${DATABASE}
+  npm run flowline -- show ${plan.id} --store sqlite:${DATABASE}`);
 
 await world.close();
