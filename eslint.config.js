@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        projectService: { allowDefaultProject: ['eslint.config.js', 'test/cli/fixtures/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
