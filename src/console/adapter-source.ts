@@ -1,14 +1,12 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
-import { toExecutionPlan } from '../executor/plan-runtime.js';
+import { presentStoredPlan, toExecutionPlan } from '../executor/plan-runtime.js';
 import type {
   PersistenceAdapter,
   PlanFilter,
   StepLogLine,
-  StoredPlan,
   WorldRecord,
 } from '../persistence/adapter.js';
 import type { ExecutionPlan, PlanRecord } from '../plan/records.js';
-import { SCHEMA_VERSION } from '../plan/records.js';
 import type { ChainedPlans, ConsoleSource, LinkedPlan, PlanLookup, SubPlanList } from './source.js';
 import { SEARCH_WINDOW } from './source.js';
 
@@ -39,7 +37,9 @@ export class AdapterSource implements ConsoleSource {
   async plan(id: string): Promise<PlanLookup> {
     try {
       const stored = await this.#adapter.loadPlan(id);
-      return stored === undefined ? { kind: 'missing' } : { kind: 'found', plan: present(stored) };
+      return stored === undefined
+        ? { kind: 'missing' }
+        : { kind: 'found', plan: presentStoredPlan(stored) };
     } catch (error) {
       if (!isInvalidPlan(error)) throw error;
       const records = await this.#adapter.findPlans({ limit: SEARCH_WINDOW });
@@ -103,7 +103,7 @@ export class AdapterSource implements ConsoleSource {
       records.map(async (record): Promise<ExecutionPlan[]> => {
         try {
           const stored = await this.#adapter.loadPlan(record.id);
-          return stored === undefined ? [] : [present(stored)];
+          return stored === undefined ? [] : [presentStoredPlan(stored)];
         } catch (error) {
           if (!isInvalidPlan(error)) throw error;
           return [unreadable(record, error)];
@@ -116,20 +116,6 @@ export class AdapterSource implements ConsoleSource {
 
 function isInvalidPlan(error: unknown): error is FlowlineError {
   return error instanceof FlowlineError && error.code === ErrorCode.INVALID_PLAN;
-}
-
-/** The public snapshot of a stored plan, marked invalid when it was stored by a newer Flowline. */
-function present(stored: StoredPlan): ExecutionPlan {
-  const plan = toExecutionPlan(stored, false);
-  if (stored.plan.schemaVersion > SCHEMA_VERSION) {
-    plan.invalid = {
-      code: ErrorCode.INVALID_PLAN,
-      message:
-        `plan ${plan.id} was stored by a newer Flowline (schema version ` +
-        `${stored.plan.schemaVersion}; this one knows ${SCHEMA_VERSION})`,
-    };
-  }
-  return plan;
 }
 
 /** A plan whose actions or steps cannot be read, shown from its plan record alone. */

@@ -226,3 +226,20 @@ export function toExecutionPlan(stored: StoredPlan, copy: boolean): ExecutionPla
   if (plan.parent !== undefined) snapshot.parent = { ...plan.parent };
   return snapshot;
 }
+
+/**
+ * The public snapshot of a stored plan (sharing its records), marked `invalid` when it was stored
+ * by a newer Flowline than this one.
+ */
+export function presentStoredPlan(stored: StoredPlan): ExecutionPlan {
+  const plan = toExecutionPlan(stored, false);
+  if (stored.plan.schemaVersion > SCHEMA_VERSION) {
+    plan.invalid = {
+      code: ErrorCode.INVALID_PLAN,
+      message:
+        `plan ${plan.id} was stored by a newer Flowline (schema version ` +
+        `${stored.plan.schemaVersion}; this one knows ${SCHEMA_VERSION})`,
+    };
+  }
+  return plan;
+}

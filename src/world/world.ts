@@ -8,7 +8,7 @@ import type { Clock } from '../executor/clock.js';
 import { isoNow, systemClock } from '../executor/clock.js';
 import type { Executor } from '../executor/executor.js';
 import { ParallelExecutor, notSuspended } from '../executor/parallel-executor.js';
-import { toExecutionPlan } from '../executor/plan-runtime.js';
+import { presentStoredPlan, toExecutionPlan } from '../executor/plan-runtime.js';
 import { newPlanId } from '../plan/plan-id.js';
 import { planSkip } from '../executor/rescue.js';
 import type {
@@ -32,7 +32,6 @@ import type {
   PlanRecord,
   StepRecord,
 } from '../plan/records.js';
-import { SCHEMA_VERSION } from '../plan/records.js';
 import { computeResult } from '../plan/result.js';
 import { toJson } from '../plan/serialization.js';
 import { changePlanState, changeStepState } from '../plan/transitions.js';
@@ -690,16 +689,8 @@ export class World {
 
   /** The public snapshot of a stored plan, marked invalid when this world cannot execute it. */
   #present(stored: StoredPlan): ExecutionPlan {
-    const plan = toExecutionPlan(stored, false);
-    if (stored.plan.schemaVersion > SCHEMA_VERSION) {
-      plan.invalid = {
-        code: ErrorCode.INVALID_PLAN,
-        message:
-          `plan ${plan.id} was stored by a newer Flowline (schema version ` +
-          `${stored.plan.schemaVersion}; this one knows ${SCHEMA_VERSION})`,
-      };
-      return plan;
-    }
+    const plan = presentStoredPlan(stored);
+    if (plan.invalid !== undefined) return plan;
     const unknown = stored.actions.find(
       (action) => this.#registry.classOf(action.className) === undefined,
     );
