@@ -46,4 +46,16 @@ export interface WorldOptions {
    * world start on time whatever the interval. @default 1000
    */
   schedulerPollIntervalMs?: number;
+  /**
+   * Whether this executor world takes over plans left `running` by worlds that are gone (when it
+   * starts and whenever it invalidates a world), as Dynflow's `auto_execute`. Turn it off for a
+   * short-lived world that should do one thing and leave other plans alone (the `flowline` CLI
+   * does). @default true
+   */
+  autoExecute?: boolean;
+  /**
+   * Whether this executor world starts delayed and chained plans when they are due. Without it,
+   * such plans wait for a world that does. @default true
+   */
+  scheduler?: boolean;
 }

@@ -128,9 +128,11 @@ export class World {
     this.#executor =
       options.executor === false ? undefined : (options.executor ?? new ParallelExecutor());
     const schedulerPollIntervalMs = positiveOption(options, 'schedulerPollIntervalMs', 1000);
+    const autoExecute = booleanOption(options, 'autoExecute');
+    const scheduler = booleanOption(options, 'scheduler');
     this.#singletons = new SingletonLocks(this.#adapter, this.#clock, this.#logger);
     this.#scheduler =
-      this.#executor === undefined
+      this.#executor === undefined || !scheduler
         ? undefined
         : new Scheduler({
             worldId: this.id,
@@ -170,7 +172,8 @@ export class World {
     this.#coordinator = new Coordinator(
       { id: this.id, ...processIdentity(), executor: this.#executor !== undefined },
       this.#adapter,
-      this.#executor,
+      // The executor the coordinator hands orphaned plans to: none when they are left alone.
+      autoExecute ? this.#executor : undefined,
       this.#clock,
       this.#logger,
       { heartbeatIntervalMs, heartbeatTimeoutMs },
@@ -880,6 +883,19 @@ export class World {
 
 function planNotFound(id: string): FlowlineError {
   return new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${id}`, { planId: id });
+}
+
+/** A boolean world option (default true), checked. */
+function booleanOption(options: WorldOptions, key: 'autoExecute' | 'scheduler'): boolean {
+  const value = options[key];
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') {
+    throw new FlowlineError(
+      ErrorCode.INVALID_ARGUMENT,
+      `World option ${key} must be true or false, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+    );
+  }
+  return value;
 }
 
 function positiveOption(

@@ -3,9 +3,11 @@
  * and operates on plans a world of the test stored (and, for the refusals, still executes).
  */
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ExecutionPlan } from '../../src/index.js';
+import { SqliteAdapter } from '../../src/persistence/sqlite/index.js';
 import { deferred } from '../helpers/world.js';
 import { Blocker, Broken, Deploy, FlakyDeploy, gate } from './fixtures/actions.js';
 import type { TestStore } from './helpers.js';
@@ -23,6 +25,36 @@ async function pausedPlan(): Promise<ExecutionPlan> {
   const plan = await store.withWorld((world) => world.trigger(FlakyDeploy, marker).finished);
   expect(plan.state).toBe('paused');
   return plan;
+}
+
+/**
+ * Leaves a planned plan as a world that died mid-step would: `running`, its first run step
+ * `running`, its execution lock held by a registered world on this host whose process is gone.
+ */
+async function leaveRunningByDeadWorld(filename: string, planId: string): Promise<void> {
+  const adapter = new SqliteAdapter({ filename });
+  await adapter.start();
+  try {
+    const plan = await adapter.loadPlan(planId);
+    const step = plan?.steps.find((s) => s.phase === 'run');
+    if (plan === undefined || step === undefined) throw new Error(`plan ${planId} has no run step`);
+    const at = new Date().toISOString();
+    await adapter.write({
+      plans: [{ ...plan.plan, state: 'running' }],
+      steps: [{ planId, record: { ...step, state: 'running', startedAt: at } }],
+    });
+    // A pid beyond Linux's range: no process has it.
+    const dead = { id: 'dead-world', host: hostname(), pid: 4_194_321, executor: true };
+    await adapter.registerWorld({ ...dead, startedAt: at, heartbeatAt: at });
+    await adapter.acquireLock({
+      key: `execution-plan:${planId}`,
+      ownerId: dead.id,
+      planId,
+      acquiredAt: at,
+    });
+  } finally {
+    await adapter.close();
+  }
 }
 
 async function stored(id: string): Promise<ExecutionPlan> {
@@ -60,6 +92,32 @@ describe('flowline resume', () => {
     );
     const after = await stored(plan.id);
     expect([after.state, after.result]).toEqual(['stopped', 'success']);
+  });
+
+  it('leaves alone a plan that a dead world left running', async () => {
+    const plan = await pausedPlan();
+    const orphan = await store.withWorld(async (world) => (await world.plan(Deploy, ['a'])).id);
+    await leaveRunningByDeadWorld(store.filename, orphan);
+
+    const result = await runCli([
+      'resume',
+      plan.id,
+      '--store',
+      store.spec,
+      '--actions',
+      ACTIONS_MODULE,
+    ]);
+    expect(result.code).toBe(0);
+    // Untouched: the application's worlds recover it, not the command.
+    const adapter = new SqliteAdapter({ filename: store.filename });
+    await adapter.start();
+    try {
+      const left = await adapter.loadPlan(orphan);
+      expect(left?.plan.state).toBe('running');
+      expect(left?.steps.find((step) => step.phase === 'run')?.state).toBe('running');
+    } finally {
+      await adapter.close();
+    }
   });
 
   it('prints the plan as JSON with --json', async () => {

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import type { JsonValue, PersistenceAdapter, StepRecord } from '../../src/index.js';
-import { Action, MemoryAdapter, World, silentLogger } from '../../src/index.js';
-import { deferred, planReaching } from '../helpers/world.js';
+import type { JsonValue, PersistenceAdapter, StepRecord, WorldOptions } from '../../src/index.js';
+import { Action, ErrorCode, MemoryAdapter, World, silentLogger } from '../../src/index.js';
+import { deferred, expectFlowlineError, planReaching, thrownBy } from '../helpers/world.js';
 
 /** A pid no process on this host has (beyond the Linux pid range). */
 const DEAD_PID = 4_194_304 + 17;
@@ -205,5 +205,85 @@ describe('recovery of plans left running by a world that is gone', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('autoExecute: false', () => {
+  it('leaves a plan orphaned by a dead world alone (the dead world is still invalidated)', async () => {
+    runs = {};
+    const adapter = new MemoryAdapter();
+    const id = await leaveCrashedPlan(adapter, 'fragile', sameHostDead());
+    const world = new World({ adapter, actions, autoExecute: false, logger: silentLogger });
+    await world.start();
+    try {
+      expect((await world.worlds()).map((w) => w.id)).toEqual([world.id]);
+      const plan = await world.executionPlan(id);
+      expect(plan?.state).toBe('running');
+      expect(plan?.steps.find((s) => s.phase === 'run')?.state).toBe('running');
+      expect(runs).toEqual({});
+    } finally {
+      await world.close();
+    }
+
+    // A world with the default takes the plan over.
+    const rescuer = new World({ adapter, actions, logger: silentLogger });
+    await rescuer.start();
+    try {
+      expect((await planReaching(rescuer, id, ['paused', 'stopped'])).state).toBe('paused');
+    } finally {
+      await rescuer.close();
+    }
+  });
+});
+
+/** A memory store that counts the scheduler's looks for due plans. */
+class CountingAdapter extends MemoryAdapter {
+  dueLooks = 0;
+  override findDueDelayedPlans(dueBy: string, limit?: number) {
+    this.dueLooks++;
+    return super.findDueDelayedPlans(dueBy, limit);
+  }
+}
+
+describe('scheduler: false', () => {
+  it('never looks for due plans, so a due delayed plan waits for a world that does', async () => {
+    runs = {};
+    const adapter = new CountingAdapter();
+    const idle = new World({ adapter, actions, scheduler: false, logger: silentLogger });
+    await idle.start();
+    let id: string;
+    try {
+      id = (await idle.delay(Fragile, { startAt: new Date(0) })).id;
+      expect(adapter.dueLooks).toBe(0);
+      expect((await idle.executionPlan(id))?.state).toBe('scheduled');
+    } finally {
+      await idle.close();
+    }
+    expect(adapter.dueLooks).toBe(0);
+
+    const scheduling = new World({ adapter, actions, logger: silentLogger });
+    await scheduling.start();
+    try {
+      // Its scheduler looks as it starts.
+      expect(adapter.dueLooks).toBeGreaterThan(0);
+      expect((await planReaching(scheduling, id, ['stopped'])).result).toBe('success');
+    } finally {
+      await scheduling.close();
+    }
+  });
+});
+
+describe('autoExecute and scheduler options', () => {
+  it.each([
+    ['autoExecute', 'yes'],
+    ['autoExecute', 1],
+    ['scheduler', null],
+  ])('refuses %s: %j with INVALID_ARGUMENT', (key, value) => {
+    const options = { [key]: value } as unknown as WorldOptions;
+    const error = expectFlowlineError(
+      thrownBy(() => new World(options)),
+      ErrorCode.INVALID_ARGUMENT,
+    );
+    expect(error.message).toContain(`World option ${key} must be true or false`);
   });
 });

@@ -97,7 +97,16 @@ async function runConsole(ctx: CommandContext): Promise<number> {
   let world: World | undefined;
   try {
     if (actions !== undefined) {
-      world = new World({ adapter, actions, logger: ctx.logger, storageRetry: STORAGE_RETRY });
+      world = new World({
+        adapter,
+        actions,
+        logger: ctx.logger,
+        storageRetry: STORAGE_RETRY,
+        // Do this command's work only: plans other worlds left running, and delayed or chained
+        // plans coming due, are left to the application's worlds.
+        autoExecute: false,
+        scheduler: false,
+      });
       await world.start();
     }
     const { createConsole } = await import('../../console/index.js');

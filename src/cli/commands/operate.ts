@@ -128,7 +128,16 @@ async function runOperation(ctx: CommandContext, operation: Operation): Promise<
   try {
     // An unknown id fails here, before a world starts.
     await readPlan(adapter, id);
-    world = new World({ adapter, actions, logger: ctx.logger, storageRetry: STORAGE_RETRY });
+    world = new World({
+      adapter,
+      actions,
+      logger: ctx.logger,
+      storageRetry: STORAGE_RETRY,
+      // Do this command's work only: plans other worlds left running, and delayed or chained
+      // plans coming due, are left to the application's worlds.
+      autoExecute: false,
+      scheduler: false,
+    });
     await world.start();
     const started = world;
     const { plan, interrupted } = await explain(() => perform(ctx, started, operation, id));
