@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import PQueue from 'p-queue';
 import { stepOptionsOf } from '../action/step-options.js';
 import type { PhaseMethods } from '../action/action.js';
 import type { MiddlewareStack } from '../action/middleware.js';
@@ -22,6 +21,7 @@ import type {
 } from '../persistence/adapter.js';
 import { isoNow } from './clock.js';
 import { Director } from './director.js';
+import { WorkerPool } from './worker-pool.js';
 import type { Executor, ExecutorContext } from './executor.js';
 import { PlanRuntime } from './plan-runtime.js';
 import { combineStrategies, planSkip } from './rescue.js';
@@ -29,7 +29,7 @@ import type { Outcome } from './step-runner.js';
 import { invokePhase } from './step-runner.js';
 
 /**
- * The default executor: one worker pool (p-queue) per world shared by all its plans, so at most
+ * The default executor: one worker pool (worker-pool.ts) per world shared by all its plans, so at most
  * `concurrency` run and finalize steps execute at once. Independent branches of a plan run
  * concurrently; each step's state and output are committed before any step that depends on it
  * starts; a suspended step holds no worker.
@@ -45,7 +45,7 @@ import { invokePhase } from './step-runner.js';
  */
 export class ParallelExecutor implements Executor {
   #context: ExecutorContext | undefined;
-  #queue: PQueue | undefined;
+  #pool: WorkerPool | undefined;
   readonly #running = new Map<string, PlanRuntime>();
   readonly #starting = new Set<string>();
   /** Plan-level writes of plans that just paused or stopped. */
@@ -56,7 +56,9 @@ export class ParallelExecutor implements Executor {
 
   async start(context: ExecutorContext): Promise<void> {
     this.#context = context;
-    this.#queue = new PQueue({ concurrency: context.concurrency });
+    this.#pool = new WorkerPool(context.concurrency, (error) => {
+      context.logger.error('a step job failed outside its plan', { error });
+    });
   }
 
   isExecuting(planId: string): boolean {
@@ -401,7 +403,7 @@ export class ParallelExecutor implements Executor {
     this.#closed = true;
     this.#closing.abort();
     for (const rt of this.#running.values()) rt.mode = 'closed';
-    await this.#queue?.onIdle();
+    await this.#pool?.onIdle();
     await Promise.allSettled([...this.#settling]);
     for (const rt of this.#running.values()) {
       rt.reject(
@@ -425,9 +427,11 @@ export class ParallelExecutor implements Executor {
   #schedule(rt: PlanRuntime, stepId: number, wake = false): void {
     rt.queued++;
     const job = wake ? () => this.#wakeJob(rt, stepId) : () => this.#stepJob(rt, stepId);
-    (this.#queue as PQueue).add(job).catch((error: unknown) => {
-      this.#crash(rt, error);
-    });
+    (this.#pool as WorkerPool).add(() =>
+      job().catch((error: unknown) => {
+        this.#crash(rt, error);
+      }),
+    );
   }
 
   async #stepJob(rt: PlanRuntime, stepId: number): Promise<void> {
