@@ -47,24 +47,47 @@ export async function unregisterWorld(db: Db, worldId: string): Promise<void> {
   );
 }
 
-/** Takes a lock unless its key is held: the primary key decides between concurrent callers. */
-export async function acquireLock(db: Db, lock: LockRecord): Promise<boolean> {
-  const result = await db.query(
-    'acquireLock',
-    `INSERT INTO ${db.tables.locks} (key, owner_id, plan_id, acquired_at, data)
-     VALUES ($1, $2, $3, $4, $5::jsonb)
-     ON CONFLICT (key) DO NOTHING`,
-    [lock.key, lock.ownerId, lock.planId ?? null, lock.acquiredAt, jsonParam(lock)],
-  );
-  return result.rowCount === 1;
+/** The key of a lock and its owner in the set {@link acquireLocks} returns. */
+export function lockKey(key: string, ownerId: string): string {
+  return `${key}\u0000${ownerId}`;
 }
 
-/** Releases a lock if `ownerId` holds it. */
-export async function releaseLock(db: Db, key: string, ownerId: string): Promise<void> {
-  await db.query('releaseLock', `DELETE FROM ${db.tables.locks} WHERE key = $1 AND owner_id = $2`, [
-    key,
-    ownerId,
-  ]);
+/**
+ * Takes every lock nobody holds, in one statement (`ON CONFLICT DO NOTHING`: of two takers of a key,
+ * one wins). The locks must have distinct keys.
+ *
+ * @returns the {@link lockKey}s of the locks this statement took
+ */
+export async function acquireLocks(db: Db, locks: readonly LockRecord[]): Promise<Set<string>> {
+  const result = await db.query<{ key: string; owner_id: string }>(
+    'acquireLock',
+    `INSERT INTO ${db.tables.locks} (key, owner_id, plan_id, acquired_at, data)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+     ON CONFLICT (key) DO NOTHING
+     RETURNING key, owner_id`,
+    [
+      locks.map((lock) => lock.key),
+      locks.map((lock) => lock.ownerId),
+      locks.map((lock) => lock.planId ?? null),
+      locks.map((lock) => lock.acquiredAt),
+      locks.map(jsonParam),
+    ],
+  );
+  return new Set(result.rows.map((row) => lockKey(row.key, row.owner_id)));
+}
+
+/** Releases each lock its owner holds, in one statement. */
+export async function releaseLocks(
+  db: Db,
+  locks: readonly { readonly key: string; readonly ownerId: string }[],
+): Promise<void> {
+  await db.query(
+    'releaseLock',
+    `DELETE FROM ${db.tables.locks} l
+     USING unnest($1::text[], $2::text[]) AS r(key, owner_id)
+     WHERE l.key = r.key AND l.owner_id = r.owner_id`,
+    [locks.map((lock) => lock.key), locks.map((lock) => lock.ownerId)],
+  );
 }
 
 /** The locks a world holds, in the order it took them. */

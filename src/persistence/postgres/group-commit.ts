@@ -12,10 +12,17 @@
  *   faulty one fails.
  * - Claims: one conditional UPDATE claims every queued step; the rows it returns are the claims
  *   won. Two claims of the same step never share a statement.
+ * - Locks: one `INSERT … ON CONFLICT DO NOTHING` takes every queued lock (two takers of one key
+ *   never share a statement), one DELETE releases every queued release.
+ * - Plan reads: one SELECT reads every queued plan; each caller decodes its own copy, so a damaged
+ *   plan fails only the callers of that plan.
  */
-import type { PlanScoped, StepClaim, WriteBatch } from '../adapter.js';
+import type { LockRecord, PlanScoped, StepClaim, StoredPlan, WriteBatch } from '../adapter.js';
+import { acquireLocks, lockKey, releaseLocks } from './coordinator-queries.js';
 import type { ActionRecord, PlanRecord, StepRecord } from '../../plan/records.js';
-import { claimSteps, stepKey } from './plan-queries.js';
+import type { PlanRow } from './plan-queries.js';
+import { claimSteps, loadPlanRows, stepKey } from './plan-queries.js';
+import { decodeStoredPlan } from './record-decoding.js';
 import type { Db } from './sql.js';
 import { isMissingPlanError, writeBatch } from './write-batch.js';
 
@@ -64,14 +71,41 @@ class Lane<I, O> {
   }
 }
 
-/** The adapter's write and claim queues. */
+/** A lock to release. */
+interface Release {
+  readonly key: string;
+  readonly ownerId: string;
+}
+
+/** The adapter's queues: writes, claims, locks taken and released, and plans read. */
 export class PostgresGroupCommit {
   readonly #writes: Lane<WriteBatch, void>;
   readonly #claims: Lane<StepClaim, boolean>;
+  readonly #locks: Lane<LockRecord, boolean>;
+  readonly #releases: Lane<Release, void>;
+  readonly #loads: Lane<string, StoredPlan | undefined>;
 
   constructor(private readonly db: Db) {
     this.#writes = new Lane((queue) => this.#sendWrites(queue));
     this.#claims = new Lane((queue) => this.#sendClaims(queue));
+    this.#locks = new Lane((queue) => this.#sendLocks(queue));
+    this.#releases = new Lane((queue) => this.#sendReleases(queue));
+    this.#loads = new Lane((queue) => this.#sendLoads(queue));
+  }
+
+  /** Queues reading a plan; plans read at the same time share one statement. */
+  loadPlan(planId: string): Promise<StoredPlan | undefined> {
+    return this.#loads.submit(planId);
+  }
+
+  /** Queues taking a lock; resolves with whether this caller holds it now, once committed. */
+  acquireLock(lock: LockRecord): Promise<boolean> {
+    return this.#locks.submit(lock);
+  }
+
+  /** Queues releasing a lock `ownerId` holds; resolves once committed. */
+  releaseLock(key: string, ownerId: string): Promise<void> {
+    return this.#releases.submit({ key, ownerId });
   }
 
   /** Queues a write batch; resolves once it committed. */
@@ -86,7 +120,13 @@ export class PostgresGroupCommit {
 
   /** Resolves once every queued write and claim has been sent and settled. */
   async idle(): Promise<void> {
-    await Promise.all([this.#writes.idle(), this.#claims.idle()]);
+    await Promise.all([
+      this.#writes.idle(),
+      this.#claims.idle(),
+      this.#locks.idle(),
+      this.#releases.idle(),
+      this.#loads.idle(),
+    ]);
   }
 
   async #sendWrites(queue: Queued<WriteBatch, void>[]): Promise<void> {
@@ -116,20 +156,60 @@ export class PostgresGroupCommit {
     for (const queued of group) queued.resolve();
   }
 
-  async #sendClaims(queue: Queued<StepClaim, boolean>[]): Promise<void> {
-    const keys = new Set<string>();
-    const group: Queued<StepClaim, boolean>[] = [];
-    const later: Queued<StepClaim, boolean>[] = [];
-    for (const queued of queue.splice(0)) {
-      const key = stepKey(queued.item.planId, queued.item.stepId);
-      if (keys.has(key)) {
-        later.push(queued);
-      } else {
-        keys.add(key);
-        group.push(queued);
+  async #sendLocks(queue: Queued<LockRecord, boolean>[]): Promise<void> {
+    const group = distinctGroup(queue, (lock) => lock.key);
+    let won: Set<string>;
+    try {
+      won = await acquireLocks(
+        this.db,
+        group.map((queued) => queued.item),
+      );
+    } catch (error) {
+      for (const queued of group) queued.reject(error);
+      return;
+    }
+    for (const { item, resolve } of group) resolve(won.has(lockKey(item.key, item.ownerId)));
+  }
+
+  async #sendReleases(queue: Queued<Release, void>[]): Promise<void> {
+    const group = queue.splice(0);
+    try {
+      await releaseLocks(
+        this.db,
+        group.map((queued) => queued.item),
+      );
+    } catch (error) {
+      for (const queued of group) queued.reject(error);
+      return;
+    }
+    for (const queued of group) queued.resolve();
+  }
+
+  async #sendLoads(queue: Queued<string, StoredPlan | undefined>[]): Promise<void> {
+    const group = queue.splice(0);
+    let rows: Map<string, PlanRow>;
+    try {
+      rows = await loadPlanRows(
+        this.db,
+        group.map((queued) => queued.item),
+      );
+    } catch (error) {
+      for (const queued of group) queued.reject(error);
+      return;
+    }
+    // Each caller gets records of its own, and a damaged plan fails only its own callers.
+    for (const { item, resolve, reject } of group) {
+      const row = rows.get(item);
+      try {
+        resolve(row === undefined ? undefined : decodeStoredPlan(item, row));
+      } catch (error) {
+        reject(error);
       }
     }
-    queue.unshift(...later);
+  }
+
+  async #sendClaims(queue: Queued<StepClaim, boolean>[]): Promise<void> {
+    const group = distinctGroup(queue, (claim) => stepKey(claim.planId, claim.stepId));
     let won: Set<string>;
     try {
       won = await claimSteps(
@@ -144,6 +224,26 @@ export class PostgresGroupCommit {
       queued.resolve(won.has(stepKey(queued.item.planId, queued.item.stepId)));
     }
   }
+}
+
+/**
+ * Takes from the front of `queue` the items with distinct keys (a repeated key waits for the next
+ * group, so that one statement never answers two takers of one key).
+ */
+function distinctGroup<T, O>(queue: Queued<T, O>[], key: (item: T) => string): Queued<T, O>[] {
+  const keys = new Set<string>();
+  const group: Queued<T, O>[] = [];
+  const later: Queued<T, O>[] = [];
+  for (const queued of queue.splice(0)) {
+    const k = key(queued.item);
+    if (keys.has(k)) later.push(queued);
+    else {
+      keys.add(k);
+      group.push(queued);
+    }
+  }
+  queue.unshift(...later);
+  return group;
 }
 
 /** Only plans, actions and steps: batches that can share a statement. */

@@ -2,9 +2,9 @@
  * Reading plans and claiming steps: `loadPlan`, `findPlans`, `claimStep`.
  */
 import { ErrorCode, FlowlineError } from '../../errors.js';
-import type { PlanFilter, StepClaim, StoredPlan } from '../adapter.js';
+import type { PlanFilter, StepClaim } from '../adapter.js';
 import type { PlanRecord } from '../../plan/records.js';
-import { decodeListedPlan, decodeStoredPlan } from './record-decoding.js';
+import { decodeListedPlan } from './record-decoding.js';
 import type { Db } from './sql.js';
 import { Params } from './sql.js';
 
@@ -43,26 +43,34 @@ export async function claimSteps(db: Db, claims: readonly StepClaim[]): Promise<
   return new Set(result.rows.map((row) => stepKey(row.plan_id, row.id)));
 }
 
+/** The stored rows of one plan, as {@link loadPlanRows} reads them. */
+export interface PlanRow {
+  readonly plan: unknown;
+  readonly actions: unknown;
+  readonly steps: unknown;
+}
+
 /**
- * A plan with its actions and steps, read by one statement so they come from one snapshot (never
- * a plan from after a write with steps from before it).
- *
- * @throws FlowlineError `INVALID_PLAN` when the stored JSON is not made of records
+ * Plans with their actions and steps, by id, read by one statement so that each comes from one
+ * snapshot (never a plan from after a write with steps from before it). Plans not stored are absent.
+ * Decoding (which can fail for one plan alone) is left to the caller: see `decodeStoredPlan`.
  */
-export async function loadPlan(db: Db, planId: string): Promise<StoredPlan | undefined> {
+export async function loadPlanRows(
+  db: Db,
+  planIds: readonly string[],
+): Promise<Map<string, PlanRow>> {
   const t = db.tables;
-  const result = await db.query<{ plan: unknown; actions: unknown; steps: unknown }>(
+  const result = await db.query<PlanRow & { id: string }>(
     'loadPlan',
-    `SELECT p.data AS plan,
+    `SELECT p.id, p.data AS plan,
        COALESCE((SELECT json_agg(a.data ORDER BY a.id) FROM ${t.actions} a WHERE a.plan_id = p.id),
                 '[]'::json) AS actions,
        COALESCE((SELECT json_agg(s.data ORDER BY s.id) FROM ${t.steps} s WHERE s.plan_id = p.id),
                 '[]'::json) AS steps
-     FROM ${t.plans} p WHERE p.id = $1`,
-    [planId],
+     FROM ${t.plans} p WHERE p.id = ANY($1::text[])`,
+    [[...new Set(planIds)]],
   );
-  const row = result.rows[0];
-  return row === undefined ? undefined : decodeStoredPlan(planId, row);
+  return new Map(result.rows.map((row) => [row.id, row]));
 }
 
 function asList<T>(value: T | readonly T[] | undefined): readonly T[] | undefined {

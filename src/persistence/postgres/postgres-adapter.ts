@@ -153,7 +153,7 @@ export class PostgresAdapter implements PersistenceAdapter {
 
   /** A plan with its actions and steps; FlowlineError `INVALID_PLAN` if the row is damaged. */
   loadPlan(planId: string): Promise<StoredPlan | undefined> {
-    return plans.loadPlan(this.#db, planId);
+    return this.#group.loadPlan(planId);
   }
 
   /** Plan records matching the filter, newest first. */
@@ -228,12 +228,12 @@ export class PostgresAdapter implements PersistenceAdapter {
 
   /** Takes a lock if nobody holds its key. */
   acquireLock(lock: LockRecord): Promise<boolean> {
-    return coordinator.acquireLock(this.#db, lock);
+    return this.#group.acquireLock(lock);
   }
 
   /** Releases a lock if `ownerId` holds it. */
   releaseLock(key: string, ownerId: string): Promise<void> {
-    return coordinator.releaseLock(this.#db, key, ownerId);
+    return this.#group.releaseLock(key, ownerId);
   }
 
   /** Locks held by a world. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/index.js';
+import type { StoredPlan } from '../../../src/index.js';
 import type { PostgresAdapter } from '../../../src/persistence/postgres/index.js';
 import { useTestDatabase } from '../../helpers/postgres.js';
 import { actionRecord, planRecord, scoped, stepRecord } from '../../helpers/records.js';
@@ -83,6 +84,62 @@ describe('PostgresAdapter group commit', () => {
       [2, 'running', 'T'],
       [3, 'running', 'T'],
     ]);
+  });
+
+  it('takes locks asked for together: each free key once, a held one never', async () => {
+    const adapter = await started();
+    const lock = (key: string, ownerId: string) => ({ key, ownerId, acquiredAt: 'T' });
+    expect(await adapter.acquireLock(lock('held', 'w0'))).toBe(true);
+    const taken = await Promise.all([
+      adapter.acquireLock(lock('a', 'w1')),
+      adapter.acquireLock(lock('a', 'w2')),
+      adapter.acquireLock(lock('b', 'w1')),
+      adapter.acquireLock(lock('held', 'w1')),
+    ]);
+    expect(taken).toEqual([true, false, true, false]);
+    expect((await adapter.findLocks('w1')).map((l) => l.key).sort()).toEqual(['a', 'b']);
+
+    // Released together; a release by someone who does not hold the lock changes nothing.
+    await Promise.all([
+      adapter.releaseLock('a', 'w1'),
+      adapter.releaseLock('b', 'w1'),
+      adapter.releaseLock('held', 'w1'),
+    ]);
+    expect(await adapter.findLocks('w1')).toEqual([]);
+    expect((await adapter.findLocks('w0')).map((l) => l.key)).toEqual(['held']);
+  });
+
+  it('reads plans asked for together; a damaged one fails its caller alone', async () => {
+    const adapter = await started();
+    await adapter.write({
+      plans: [planRecord('p1'), planRecord('p2'), planRecord('bad')],
+      steps: [scoped('p1', stepRecord(2, 'pending')), scoped('bad', stepRecord(2, 'pending'))],
+    });
+    await db.query(
+      `UPDATE "${adapter.schema}".steps SET data = data - 'phase' WHERE plan_id = 'bad'`,
+    );
+    const loads = await Promise.allSettled([
+      adapter.loadPlan('p1'),
+      adapter.loadPlan('bad'),
+      adapter.loadPlan('missing'),
+      adapter.loadPlan('p1'),
+      adapter.loadPlan('p2'),
+    ]);
+    expect(loads.map((load) => load.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    const [first, bad, missing, again, second] = loads;
+    const p1 = (first as PromiseFulfilledResult<StoredPlan | undefined>).value;
+    expect(p1?.steps.map((step) => step.id)).toEqual([2]);
+    // Two callers of one plan get records of their own.
+    expect((again as PromiseFulfilledResult<StoredPlan | undefined>).value).not.toBe(p1);
+    expect((second as PromiseFulfilledResult<StoredPlan | undefined>).value?.plan.id).toBe('p2');
+    expect((missing as PromiseFulfilledResult<StoredPlan | undefined>).value).toBeUndefined();
+    expectFlowlineError((bad as PromiseRejectedResult).reason, ErrorCode.INVALID_PLAN);
   });
 
   it('sends queued writes before close() ends the pool', async () => {
