@@ -84,7 +84,7 @@ async function growthWithPlanSize(): Promise<string[]> {
     let base = 0;
     for (const size of SIZES) {
       // Small plans run in well under a millisecond: many more runs keep their median steady.
-      const runs = size >= 100_000 ? 1 : Math.max(RUNS, Math.ceil(20_000 / size));
+      const runs = size >= 100_000 ? 3 : Math.max(RUNS, Math.ceil(20_000 / size));
       const samples: { plan: number; run: number }[] = [];
       for (let i = 0; i < runs + 1; i++) samples.push(await growth(size, shape));
       samples.shift();
@@ -280,7 +280,7 @@ function header(): string[] {
     `- Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
     `- Node: ${process.version}`,
     `- Runs: memory store ${RUNS} after a warm-up (growth: at least 20 000 actions' worth, so 200 ` +
-      'runs of a 100-action plan; at 100 000 actions: 1); SQLite, PostgreSQL and ' +
+      'runs of a 100-action plan; at 100 000 actions: 3); SQLite, PostgreSQL and ' +
       `DBOS ${DURABLE_RUNS} after one warm-up per store; heap per suspended step ${MEMORY_RUNS} ` +
       '(100 000 × 1: 1), each in a fresh process.',
     '',

@@ -1,7 +1,7 @@
 /**
- * Group commit for the PostgreSQL adapter: writes and step claims that arrive while the previous
- * statement of their kind is on its way are sent together, as ONE statement (so one transaction and
- * one WAL flush) when it returns. Each caller's promise settles only after that statement
+ * Group commit for the PostgreSQL adapter: writes, step claims, locks and plan reads that arrive
+ * while the previous statement of their kind is on its way are sent together, as ONE statement (so
+ * one transaction and one WAL flush) when it returns. Each caller's promise settles only after that statement
  * committed, so nothing is reported done before it is durable (DESIGN §4); writes still apply in
  * the order they were called.
  *
