@@ -8,6 +8,7 @@ import { stepDetailPage } from './pages/step-detail.js';
 import { worldsPage } from './pages/worlds.js';
 import { findPlanPage, parsePlanQuery } from './plan-query.js';
 import type { Route } from './router.js';
+import type { ExecutionPlan } from '../plan/records.js';
 
 /**
  * Answers a GET (or HEAD) of a page.
@@ -27,40 +28,26 @@ export async function showPage(state: ConsoleState, x: Exchange, route: Route): 
       return;
     }
     case 'plan': {
-      const found = await source.plan(route.planId);
-      if (found.kind === 'missing') {
-        sendNoPlan(x, route.planId);
-        return;
-      }
-      if (found.kind === 'unreadable') {
-        sendPage(res, 200, unreadablePlanPage(ctx, route.planId, found.error));
-        return;
-      }
+      const plan = await readablePlan(state, x, route.planId);
+      if (plan === undefined) return;
       const [subPlans, chained] = await Promise.all([
         source.subPlans(route.planId),
         source.chainedPlans(route.planId),
       ]);
-      sendPage(res, 200, planDetailPage(ctx, { plan: found.plan, subPlans, chained }, flash));
+      sendPage(res, 200, planDetailPage(ctx, { plan, subPlans, chained }, flash));
       return;
     }
     case 'step': {
-      const found = await source.plan(route.planId);
-      if (found.kind === 'missing') {
-        sendNoPlan(x, route.planId);
-        return;
-      }
-      if (found.kind === 'unreadable') {
-        sendPage(res, 200, unreadablePlanPage(ctx, route.planId, found.error));
-        return;
-      }
-      const step = found.plan.steps[route.stepId - 1];
+      const plan = await readablePlan(state, x, route.planId);
+      if (plan === undefined) return;
+      const step = plan.steps[route.stepId - 1];
       if (step?.id !== route.stepId) {
         const message = `Plan ${route.planId} has no step ${route.stepId}.`;
         sendProblem(res, ctx, 404, 'Not found', message);
         return;
       }
       const log = await source.stepLog(route.planId, route.stepId);
-      sendPage(res, 200, stepDetailPage(ctx, found.plan, step, log, flash));
+      sendPage(res, 200, stepDetailPage(ctx, plan, step, log, flash));
       return;
     }
     case 'worlds': {
@@ -77,4 +64,25 @@ export async function showPage(state: ConsoleState, x: Exchange, route: Route): 
     default:
       sendProblem(res, ctx, 404, 'Not found', 'There is no such page.');
   }
+}
+
+/**
+ * The plan a page is about; when it is missing or cannot be read, the answer (404, or the page
+ * saying why it cannot be shown) has been sent and the result is `undefined`.
+ */
+async function readablePlan(
+  state: ConsoleState,
+  x: Exchange,
+  planId: string,
+): Promise<ExecutionPlan | undefined> {
+  const found = await state.source.plan(planId);
+  if (found.kind === 'missing') {
+    sendNoPlan(x, planId);
+    return undefined;
+  }
+  if (found.kind === 'unreadable') {
+    sendPage(x.res, 200, unreadablePlanPage(x.ctx, planId, found.error));
+    return undefined;
+  }
+  return found.plan;
 }

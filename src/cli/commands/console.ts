@@ -4,7 +4,8 @@
  * halted from the browser.
  */
 import { ErrorCode, FlowlineError } from '../../errors.js';
-import { World } from '../../world/world.js';
+import type { World } from '../../world/world.js';
+import { commandWorld } from '../command-world.js';
 import { loadActionsModule } from '../actions-module.js';
 import { integerOption, stringOption } from '../args.js';
 import type { Command, CommandContext } from '../context.js';
@@ -18,9 +19,6 @@ export const TOKEN_ENV = 'FLOWLINE_CONSOLE_TOKEN';
 
 const DEFAULT_PORT = 7000;
 const DEFAULT_HOST = '127.0.0.1';
-
-/** Storage retries of the console's world: few and short. */
-const STORAGE_RETRY = { retries: 2, minDelayMs: 50, maxDelayMs: 500 } as const;
 
 /** `flowline console`. */
 export const consoleCommand: Command = {
@@ -97,16 +95,7 @@ async function runConsole(ctx: CommandContext): Promise<number> {
   let world: World | undefined;
   try {
     if (actions !== undefined) {
-      world = new World({
-        adapter,
-        actions,
-        logger: ctx.logger,
-        storageRetry: STORAGE_RETRY,
-        // Do this command's work only: plans other worlds left running, and delayed or chained
-        // plans coming due, are left to the application's worlds.
-        autoExecute: false,
-        scheduler: false,
-      });
+      world = commandWorld(adapter, actions, ctx.logger);
       await world.start();
     }
     const { createConsole } = await import('../../console/index.js');

@@ -4,7 +4,8 @@
  */
 import { ErrorCode, FlowlineError } from '../../errors.js';
 import type { ExecutionPlan } from '../../plan/records.js';
-import { World } from '../../world/world.js';
+import type { World } from '../../world/world.js';
+import { commandWorld } from '../command-world.js';
 import { loadActionsModule } from '../actions-module.js';
 import { flagOption, stringOption } from '../args.js';
 import type { Command, CommandContext } from '../context.js';
@@ -15,9 +16,6 @@ import { openStore, readPlan, storeSpecFrom } from '../store-spec.js';
 
 /** The operations. */
 type Operation = 'resume' | 'cancel' | 'halt';
-
-/** Storage retries of the command's world: few and short, so a dead store fails fast. */
-const STORAGE_RETRY = { retries: 2, minDelayMs: 50, maxDelayMs: 500 } as const;
 
 const COMMON_HELP = `  --actions <module> a JavaScript or TypeScript module exporting the plan's Action
                      classes (named or default exports; a class, or an array or
@@ -128,16 +126,7 @@ async function runOperation(ctx: CommandContext, operation: Operation): Promise<
   try {
     // An unknown id fails here, before a world starts.
     await readPlan(adapter, id);
-    world = new World({
-      adapter,
-      actions,
-      logger: ctx.logger,
-      storageRetry: STORAGE_RETRY,
-      // Do this command's work only: plans other worlds left running, and delayed or chained
-      // plans coming due, are left to the application's worlds.
-      autoExecute: false,
-      scheduler: false,
-    });
+    world = commandWorld(adapter, actions, ctx.logger);
     await world.start();
     const started = world;
     const { plan, interrupted } = await explain(() => perform(ctx, started, operation, id));
