@@ -33,33 +33,45 @@ export function csrfField(ctx: PageContext): SafeHtml {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${ctx.csrf}" />`;
 }
 
-/** A whole page: head (styles, optional refresh), navigation, notes and content. */
-export function layout(ctx: PageContext, parts: PageParts): SafeHtml {
-  const { links } = ctx;
+/**
+ * The HTML document around every page, the login form included: head (styles, an optional
+ * refresh) and body.
+ */
+export function documentShell(title: string, body: SafeHtml, refresh?: string): SafeHtml {
   return html`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
-        ${parts.refresh === undefined ? '' : html`<meta http-equiv="refresh" content="${REFRESH_SECONDS};url=${parts.refresh}" />`}
-        <title>${parts.title} · Flowline</title>
+        ${refresh === undefined ? '' : html`<meta http-equiv="refresh" content="${REFRESH_SECONDS};url=${refresh}" />`}
+        <title>${title} · Flowline</title>
         <link rel="icon" href="data:," />
         <style>
           ${raw(STYLES)}
         </style>
       </head>
       <body>
-        <header>
-          <a class="brand" href="${links.plans()}">Flowline</a>
-          <nav><a href="${links.plans()}">Plans</a><a href="${links.worlds()}">Worlds</a></nav>
-          ${ctx.hasToken && html`<form method="post" action="${links.logout()}">${csrfField(ctx)}<button type="submit">Log out</button></form>`}
-        </header>
-        <main>
-          ${!ctx.canOperate && html`<p class="note read-only-note">Read-only console: operations (resume, halt, cancel, skip a step) need a console created with a world.</p>`}
-          ${parts.flash !== undefined && html`<p class="flash flash-${parts.flash.kind}" role="status">${parts.flash.text}</p>`}
-          ${parts.body}
-        </main>
+        ${body}
       </body>
     </html> `;
+}
+
+/** A whole page: head (styles, optional refresh), navigation, notes and content. */
+export function layout(ctx: PageContext, parts: PageParts): SafeHtml {
+  const { links } = ctx;
+  return documentShell(
+    parts.title,
+    html`<header>
+        <a class="brand" href="${links.plans()}">Flowline</a>
+        <nav><a href="${links.plans()}">Plans</a><a href="${links.worlds()}">Worlds</a></nav>
+        ${ctx.hasToken && html`<form method="post" action="${links.logout()}">${csrfField(ctx)}<button type="submit">Log out</button></form>`}
+      </header>
+      <main>
+        ${!ctx.canOperate && html`<p class="note read-only-note">Read-only console: operations (resume, halt, cancel, skip a step) need a console created with a world.</p>`}
+        ${parts.flash !== undefined && html`<p class="flash flash-${parts.flash.kind}" role="status">${parts.flash.text}</p>`}
+        ${parts.body}
+      </main>`,
+    parts.refresh,
+  );
 }
