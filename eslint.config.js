@@ -2,6 +2,52 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/ (DESIGN.md section 1), bottom to top. A module imports only from its own
+ * layer or a lower one: these rules make a back-import fail `npm run lint`. `src/errors.ts` sits
+ * below every layer; `src/index.ts` (the public API) above them all and is imported by none.
+ */
+const LAYERS = [
+  'shared',
+  'plan',
+  'action',
+  'planning',
+  'persistence',
+  'executor',
+  'world',
+  'testing',
+  'flows',
+  'tracker',
+  'console',
+  'cli',
+];
+
+/** One config per layer and folder depth: imports of higher layers or of the root index fail. */
+function layerRules() {
+  return LAYERS.flatMap((layer, index) => {
+    const above = LAYERS.slice(index + 1);
+    return [1, 2, 3].map((depth) => {
+      const up = '\\.\\./'.repeat(depth);
+      const patterns = [
+        {
+          regex: `^${up}index\\.js$`,
+          message: 'Only the public entry imports src/index.ts; import the module itself.',
+        },
+      ];
+      if (above.length > 0) {
+        patterns.push({
+          regex: `^(\\.\\./)+(${above.join('|')})(/|$)`,
+          message: `src/${layer} is below ${above.join(', ')} (DESIGN.md section 1): import down the layers only.`,
+        });
+      }
+      return {
+        files: [`src/${layer}/${'*/'.repeat(depth - 1)}*.ts`],
+        rules: { 'no-restricted-imports': ['error', { patterns }] },
+      };
+    });
+  });
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -46,6 +92,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerRules(),
   {
     files: ['test/**', 'examples/**', 'bench/**'],
     rules: {

@@ -28,8 +28,8 @@ export type {
 } from './action/types.js';
 export { ErrorCode, FlowlineError } from './errors.js';
 export type { ErrorDetails, SerializedError } from './errors.js';
-export type { Clock, TimerHandle } from './executor/clock.js';
-export { systemClock } from './executor/clock.js';
+export type { Clock, TimerHandle } from './shared/clock.js';
+export { systemClock } from './shared/clock.js';
 export type { Executor, ExecutorContext } from './executor/executor.js';
 export { ParallelExecutor } from './executor/parallel-executor.js';
 export type {
@@ -70,8 +70,8 @@ export type {
   WorldEventMap,
 } from './world/events.js';
 export type { DelayOptions, TimeInput } from './world/delay.js';
-export type { LogMeta, Logger } from './world/logger.js';
-export { consoleLogger, silentLogger } from './world/logger.js';
+export type { LogMeta, Logger } from './shared/logger.js';
+export { consoleLogger, silentLogger } from './shared/logger.js';
 export type { WorldOptions } from './world/options.js';
 export type { Triggered } from './world/world.js';
 export { World } from './world/world.js';

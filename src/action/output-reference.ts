@@ -1,4 +1,6 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
+import type { ReferenceTarget } from '../plan/references.js';
+import { REFERENCE_TARGET, toStoredReference } from '../plan/references.js';
 
 declare const referenceBrand: unique symbol;
 
@@ -19,23 +21,6 @@ export type OutputReference<T> = (T extends readonly (infer E)[]
     : T) &
   ReferenceBrand;
 
-/** What a reference points at. */
-export interface ReferenceTarget {
-  /** The referenced action. */
-  readonly actionId: number;
-  /** Keys below its output. */
-  readonly path: readonly string[];
-  /** The plan being built; a reference is only valid inside the plan that made it. */
-  readonly owner: object;
-}
-
-/** The stored form of a reference, inside an action's input. */
-export interface StoredReference {
-  readonly $flowlineRef: { readonly actionId: number; readonly path: readonly string[] };
-}
-
-const TARGET = Symbol('flowline.outputReference');
-
 /**
  * Creates the proxy behind `planned.output`: any property read gives a deeper reference.
  *
@@ -46,7 +31,7 @@ export function createOutputReference(target: ReferenceTarget): unknown {
     `output${target.path.map((key) => `.${key}`).join('')} of action ${target.actionId}`;
   return new Proxy(Object.create(null) as object, {
     get(_t, key) {
-      if (key === TARGET) return target;
+      if (key === REFERENCE_TARGET) return target;
       if (key === 'toJSON') return () => toStoredReference(target);
       if (key === Symbol.toPrimitive || key === 'toString' || key === 'valueOf') {
         return () => {
@@ -74,33 +59,3 @@ export function createOutputReference(target: ReferenceTarget): unknown {
     ownKeys: () => [],
   });
 }
-
-/**
- * The target of an output reference, or `undefined` when the value is not one.
- *
- * @internal
- */
-export function referenceTarget(value: unknown): ReferenceTarget | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  return (value as { [TARGET]?: ReferenceTarget })[TARGET];
-}
-
-function toStoredReference(target: ReferenceTarget): StoredReference {
-  return { $flowlineRef: { actionId: target.actionId, path: [...target.path] } };
-}
-
-/**
- * The stored reference inside an input value, or `undefined`.
- *
- * @internal
- */
-export function storedReference(value: unknown): StoredReference['$flowlineRef'] | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const ref = (value as Partial<StoredReference>).$flowlineRef;
-  if (ref === undefined || typeof ref.actionId !== 'number' || !Array.isArray(ref.path)) {
-    return undefined;
-  }
-  return ref;
-}
-
-export { toStoredReference };

@@ -1,4 +1,4 @@
-import type { StepLogLine } from '../persistence/adapter.js';
+import type { StepLogLine } from '../plan/records.js';
 import type { JsonValue } from '../plan/records.js';
 import { toJson } from '../plan/serialization.js';
 import { toError } from '../errors.js';

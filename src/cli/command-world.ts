@@ -1,6 +1,6 @@
 import type { ActionClass } from '../action/types.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
-import type { Logger } from '../world/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { World } from '../world/world.js';
 
 /** Storage retries of a command's world: few and short, so that a dead store fails fast. */

@@ -2,7 +2,7 @@
  * What a command runs with: the process's streams, environment and signals behind {@link CliIo}
  * (so tests can run commands in-process), the parsed arguments, and the output mode.
  */
-import type { Logger, LogMeta } from '../world/logger.js';
+import type { Logger, LogMeta } from '../shared/logger.js';
 import type { OptionSpecs, OptionValues } from './args.js';
 import { oneLine } from './errors.js';
 

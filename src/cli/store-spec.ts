@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { toExecutionPlan } from '../executor/plan-runtime.js';
+import { toExecutionPlan } from '../plan/snapshot.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import type { ExecutionPlan } from '../plan/records.js';
 import type { OptionValues } from './args.js';

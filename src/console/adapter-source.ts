@@ -1,5 +1,5 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
-import { presentStoredPlan, toExecutionPlan } from '../executor/plan-runtime.js';
+import { presentStoredPlan, unreadablePlan } from '../plan/snapshot.js';
 import type {
   PersistenceAdapter,
   PlanFilter,
@@ -49,7 +49,7 @@ export class AdapterSource implements ConsoleSource {
         error: {
           code: error.code,
           message: error.message,
-          summary: record === undefined ? undefined : unreadable(record, error),
+          summary: record === undefined ? undefined : unreadablePlan(record, error),
         },
       };
     }
@@ -106,7 +106,7 @@ export class AdapterSource implements ConsoleSource {
           return stored === undefined ? [] : [presentStoredPlan(stored)];
         } catch (error) {
           if (!isInvalidPlan(error)) throw error;
-          return [unreadable(record, error)];
+          return [unreadablePlan(record, error)];
         }
       }),
     );
@@ -116,12 +116,4 @@ export class AdapterSource implements ConsoleSource {
 
 function isInvalidPlan(error: unknown): error is FlowlineError {
   return error instanceof FlowlineError && error.code === ErrorCode.INVALID_PLAN;
-}
-
-/** A plan whose actions or steps cannot be read, shown from its plan record alone. */
-function unreadable(record: PlanRecord, error: FlowlineError): ExecutionPlan {
-  return {
-    ...toExecutionPlan({ plan: record, actions: [], steps: [] }, false),
-    invalid: { code: error.code, message: error.message },
-  };
 }

@@ -4,7 +4,7 @@
  * running again (or after a short bound), and later failures are logged.
  */
 import { FlowlineError } from '../errors.js';
-import type { Logger } from '../world/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { World } from '../world/world.js';
 import type { Operation, Outcome } from './flash.js';
 

@@ -1,7 +1,7 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
-import type { Logger } from '../world/logger.js';
-import { consoleLogger } from '../world/logger.js';
+import type { Logger } from '../shared/logger.js';
+import { consoleLogger } from '../shared/logger.js';
 import type { World } from '../world/world.js';
 
 /** Options shared by both kinds of console. */

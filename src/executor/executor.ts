@@ -2,9 +2,9 @@ import type { SubPlanScope } from '../action/context.js';
 import type { ActionRegistry } from '../action/registry.js';
 import type { ExecutionPlan, JsonValue } from '../plan/records.js';
 import type { EventEnvelope, PersistenceAdapter } from '../persistence/adapter.js';
-import type { EventHub } from '../world/events.js';
-import type { Logger } from '../world/logger.js';
-import type { Clock } from './clock.js';
+import type { StateChanges } from '../plan/transitions.js';
+import type { Logger } from '../shared/logger.js';
+import type { Clock } from '../shared/clock.js';
 
 /** What a world hands its executor when it starts. */
 export interface ExecutorContext {
@@ -12,8 +12,8 @@ export interface ExecutorContext {
   readonly adapter: PersistenceAdapter;
   /** @internal */
   readonly registry: ActionRegistry;
-  /** @internal */
-  readonly hub: EventHub;
+  /** A new buffer of state changes, emitted as world events once `flush`ed (after their write). */
+  readonly stateChanges: () => StateChanges;
   readonly clock: Clock;
   readonly logger: Logger;
   /** The most run and finalize step executions in progress at once. */

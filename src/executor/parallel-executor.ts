@@ -7,9 +7,10 @@ import { instantiate, isCancellable } from '../action/action.js';
 import type { ActionClass } from '../action/types.js';
 import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
 import { flowStepIds } from '../plan/flow.js';
+import { planNotFound, stepNotSuspended } from '../plan/plan-errors.js';
 import type { ExecutionPlan, JsonValue, StepRecord } from '../plan/records.js';
 import { resolveReferences } from '../plan/serialization.js';
-import { isStepDone } from '../plan/states.js';
+import { acceptsEvents, isStepDone } from '../plan/states.js';
 import type { StepState } from '../plan/states.js';
 import { changePlanState, changeStepState } from '../plan/transitions.js';
 import type {
@@ -19,12 +20,13 @@ import type {
   StoredPlan,
   WriteBatch,
 } from '../persistence/adapter.js';
-import { isoNow } from './clock.js';
-import { Director } from './director.js';
+import { isoNow } from '../shared/clock.js';
+import { Director } from '../plan/director.js';
 import { WorkerPool } from './worker-pool.js';
 import type { Executor, ExecutorContext } from './executor.js';
 import { PlanRuntime } from './plan-runtime.js';
-import { combineStrategies, planSkip } from './rescue.js';
+import { combineStrategies } from './rescue.js';
+import { stepsToSkip } from '../plan/skip.js';
 import type { Outcome } from './step-runner.js';
 import { invokePhase } from './step-runner.js';
 
@@ -87,7 +89,7 @@ export class ParallelExecutor implements Executor {
         );
       }
       const stored = await this.#loadIdle(planId, 'only planned or paused plans can be executed');
-      runtime = new PlanRuntime(stored, ctx.registry, ctx.hub.buffer());
+      runtime = new PlanRuntime(stored, ctx.registry, ctx.stateChanges());
       await this.#begin(runtime, 'start');
     } catch (error) {
       if (lock && !this.#running.has(planId)) await this.#unlock(planId);
@@ -102,7 +104,7 @@ export class ParallelExecutor implements Executor {
   async #loadIdle(planId: string, rule: string): Promise<StoredPlan> {
     const stored = await this.#ctx().adapter.loadPlan(planId);
     if (stored === undefined) {
-      throw new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${planId}`, { planId });
+      throw planNotFound(planId);
     }
     if (stored.plan.state !== 'planned' && stored.plan.state !== 'paused') {
       throw new FlowlineError(
@@ -126,7 +128,7 @@ export class ParallelExecutor implements Executor {
           await this.#unlock(planId);
           return false;
         }
-        await this.#begin(new PlanRuntime(stored, ctx.registry, ctx.hub.buffer()), 'recover');
+        await this.#begin(new PlanRuntime(stored, ctx.registry, ctx.stateChanges()), 'recover');
         return true;
       } catch (error) {
         if (!this.#running.has(planId)) await this.#unlock(planId);
@@ -253,8 +255,8 @@ export class ParallelExecutor implements Executor {
     const rt = this.#running.get(event.planId);
     if (rt === undefined) return false;
     const step = rt.step(event.stepId);
-    if (step.phase !== 'run' || (step.state !== 'suspended' && step.state !== 'running')) {
-      throw notSuspended(rt.id, step);
+    if (!acceptsEvents(step)) {
+      throw stepNotSuspended(rt.id, step);
     }
     rt.inbox.set(step.id, (rt.inbox.get(step.id) ?? 0) + 1);
     await this.#ctx().adapter.enqueueEvent(event);
@@ -365,7 +367,7 @@ export class ParallelExecutor implements Executor {
         planId,
         'only running, planned or paused plans can be halted',
       );
-      const rt = new PlanRuntime(stored, ctx.registry, ctx.hub.buffer());
+      const rt = new PlanRuntime(stored, ctx.registry, ctx.stateChanges());
       rt.mode = 'halt';
       if (cancel !== undefined) {
         rt.cancelRequested = true;
@@ -390,7 +392,7 @@ export class ParallelExecutor implements Executor {
   async #notRunningHere(planId: string, what: string): Promise<FlowlineError> {
     const stored = await this.#ctx().adapter.loadPlan(planId);
     if (stored === undefined) {
-      return new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${planId}`, { planId });
+      return planNotFound(planId);
     }
     return new FlowlineError(
       ErrorCode.INVALID_PLAN_STATE,
@@ -620,7 +622,7 @@ export class ParallelExecutor implements Executor {
     const changed: StepRecord[] = [];
     const done: StepRecord[] = [];
     for (const step of failed) {
-      const skip = planSkip(
+      const dependents = stepsToSkip(
         step,
         rt.steps,
         (id) => rt.action(id).finalizeStepId,
@@ -630,7 +632,7 @@ export class ParallelExecutor implements Executor {
       this.#setStep(rt, step, 'skipped', at);
       changed.push(step);
       done.push(step);
-      for (const dependent of skip.dependents) {
+      for (const dependent of dependents) {
         this.#setStep(rt, dependent, 'skipped', at);
         changed.push(dependent);
         if (dependent.phase === 'run') done.push(dependent);
@@ -851,14 +853,3 @@ function executionLock(planId: string): string {
 function scoped(rt: PlanRuntime, steps: readonly StepRecord[]): PlanScoped<StepRecord>[] {
   return steps.map((record) => ({ planId: rt.id, record }));
 }
-
-function notSuspended(planId: string, step: StepRecord): FlowlineError {
-  return new FlowlineError(
-    ErrorCode.STEP_NOT_SUSPENDED,
-    `step ${step.id} of plan ${planId} is a ${step.phase} step in state ${step.state}; ` +
-      'events go to running or suspended run steps',
-    { planId, stepId: step.id },
-  );
-}
-
-export { notSuspended };

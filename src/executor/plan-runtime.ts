@@ -1,15 +1,21 @@
 import type { ActionClass, RescueStrategy } from '../action/types.js';
 import { instantiate } from '../action/action.js';
-import { ErrorCode, FlowlineError } from '../errors.js';
-import type { ActionRecord, ExecutionPlan, PlanRecord, StepRecord } from '../plan/records.js';
-import { SCHEMA_VERSION } from '../plan/records.js';
+import { actionNotRegistered, newerSchema, stepNotFound } from '../plan/plan-errors.js';
+import type {
+  ActionRecord,
+  ExecutionPlan,
+  PlanRecord,
+  StepRecord,
+  StoredPlan,
+} from '../plan/records.js';
 import { computeProgress, computeResult } from '../plan/result.js';
-import { cloneJson, hasStoredReferences } from '../plan/serialization.js';
-import type { StoredPlan } from '../persistence/adapter.js';
+import { hasStoredReferences } from '../plan/serialization.js';
+import { dependentsIndex } from '../plan/skip.js';
+import { toExecutionPlan } from '../plan/snapshot.js';
 import type { ActionRegistry } from '../action/registry.js';
-import type { EventBuffer } from '../world/events.js';
-import type { Logger } from '../world/logger.js';
-import type { Director } from './director.js';
+import type { StateChanges } from '../plan/transitions.js';
+import type { Logger } from '../shared/logger.js';
+import type { Director } from '../plan/director.js';
 
 /** Why a running plan is not scheduling normally. @internal */
 export type RuntimeMode = 'run' | 'pause' | 'fail' | 'halt' | 'closed';
@@ -56,40 +62,21 @@ export class PlanRuntime {
   constructor(
     stored: StoredPlan,
     registry: ActionRegistry,
-    readonly events: EventBuffer,
+    readonly events: StateChanges,
   ) {
     this.plan = stored.plan;
-    if (stored.plan.schemaVersion > SCHEMA_VERSION) {
-      throw new FlowlineError(
-        ErrorCode.INVALID_PLAN,
-        `plan ${stored.plan.id} was stored by a newer Flowline (schema version ` +
-          `${stored.plan.schemaVersion}; this one knows ${SCHEMA_VERSION})`,
-        { planId: stored.plan.id },
-      );
-    }
+    const newer = newerSchema(stored.plan.id, stored.plan.schemaVersion);
+    if (newer !== undefined) throw newer;
     this.actions = stored.actions;
     this.steps = stored.steps;
     this.classes = this.actions.map((action) => {
       const cls = registry.classOf(action.className);
-      if (cls === undefined) {
-        throw new FlowlineError(
-          ErrorCode.ACTION_NOT_REGISTERED,
-          `plan ${this.plan.id} uses action "${action.className}" (action ${action.id}), ` +
-            'which is not registered in this world',
-          { planId: this.plan.id, actionId: action.id },
-        );
-      }
+      if (cls === undefined) throw actionNotRegistered(this.plan.id, action);
       return cls;
     });
     this.hasReferences = this.actions.map((action) => hasStoredReferences(action.input));
-    for (const step of this.steps) {
-      for (const required of step.requires ?? []) {
-        const dependents = (this.#dependents ??= new Map<number, number[]>());
-        const list = dependents.get(required);
-        if (list === undefined) dependents.set(required, [step.id]);
-        else list.push(step.id);
-      }
-    }
+    const dependents = dependentsIndex(this.steps);
+    if (dependents.size > 0) this.#dependents = dependents;
     this.finished = new Promise<ExecutionPlan>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -138,10 +125,7 @@ export class PlanRuntime {
   step(stepId: number): StepRecord {
     const step = this.steps[stepId - 1];
     if (step === undefined) {
-      throw new FlowlineError(ErrorCode.STEP_NOT_FOUND, `plan ${this.id} has no step ${stepId}`, {
-        planId: this.id,
-        stepId,
-      });
+      throw stepNotFound(this.id, stepId);
     }
     return step;
   }
@@ -197,49 +181,4 @@ export class PlanRuntime {
   release(): ExecutionPlan {
     return toExecutionPlan({ plan: this.plan, actions: this.actions, steps: this.steps }, false);
   }
-}
-
-/**
- * Assembles the public {@link ExecutionPlan} from stored records.
- *
- * @param stored - the plan with its actions and steps
- * @param copy - whether to deep-copy the records (when they are live engine state)
- */
-export function toExecutionPlan(stored: StoredPlan, copy: boolean): ExecutionPlan {
-  const plan = stored.plan;
-  const clone = <T>(value: T): T => (copy ? cloneJson(value as never) : value);
-  const snapshot: ExecutionPlan = {
-    id: plan.id,
-    label: plan.label,
-    state: plan.state,
-    result: plan.result,
-    progress: computeProgress(stored.steps),
-    rootActionId: plan.rootActionId,
-    actions: clone(stored.actions),
-    steps: clone(stored.steps),
-    runFlow: clone(plan.runFlow),
-    finalizeFlow: clone(plan.finalizeFlow),
-    history: clone(plan.history),
-  };
-  if (plan.startedAt !== undefined) snapshot.startedAt = plan.startedAt;
-  if (plan.endedAt !== undefined) snapshot.endedAt = plan.endedAt;
-  if (plan.parent !== undefined) snapshot.parent = { ...plan.parent };
-  return snapshot;
-}
-
-/**
- * The public snapshot of a stored plan (sharing its records), marked `invalid` when it was stored
- * by a newer Flowline than this one.
- */
-export function presentStoredPlan(stored: StoredPlan): ExecutionPlan {
-  const plan = toExecutionPlan(stored, false);
-  if (stored.plan.schemaVersion > SCHEMA_VERSION) {
-    plan.invalid = {
-      code: ErrorCode.INVALID_PLAN,
-      message:
-        `plan ${plan.id} was stored by a newer Flowline (schema version ` +
-        `${stored.plan.schemaVersion}; this one knows ${SCHEMA_VERSION})`,
-    };
-  }
-  return plan;
 }

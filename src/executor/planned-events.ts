@@ -1,5 +1,5 @@
 import type { JsonValue } from '../plan/records.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../shared/clock.js';
 
 /** An event a run call planned with `planEvent`: sent to its step at `due` (ms on the clock). */
 export interface PlannedEvent {

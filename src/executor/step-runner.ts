@@ -17,14 +17,15 @@ import type { SuspendedAction } from '../action/suspend.js';
 import { SuspendSignal } from '../action/suspend.js';
 import type { ActionClass, AnyAction } from '../action/types.js';
 import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
-import type { StepLogLine } from '../persistence/adapter.js';
+import type { StepLogLine } from '../plan/records.js';
 import type { JsonObject, JsonValue, StepAttempt } from '../plan/records.js';
 import { cloneJson, toJson, toJsonObject } from '../plan/serialization.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../shared/clock.js';
 import type { SubPlanService } from './executor.js';
-import { isoNow } from './clock.js';
+import { isoNow } from '../shared/clock.js';
 import type { PlannedEvent } from './planned-events.js';
 import { armPlannedEvents, disarmPlannedEvents } from './planned-events.js';
+import { isThenable } from '../shared/is-thenable.js';
 
 /** What every outcome may carry besides its kind, when the features that produce it are used. */
 interface OutcomeExtras {
@@ -435,8 +436,4 @@ function progressOf(action: AnyAction, execution: ExecutionScope): number | unde
     return 0;
   }
   return Math.min(1, Math.max(0, value));
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }

@@ -1,5 +1,14 @@
-import type { ActionRecord, JsonValue, PlanRecord, StepRecord } from '../plan/records.js';
+import type {
+  ActionRecord,
+  JsonValue,
+  PlanRecord,
+  StepLogLine,
+  StepRecord,
+  StoredPlan,
+} from '../plan/records.js';
 import type { PlanResult, PlanState, StepState } from '../plan/states.js';
+
+export type { StepLogLine, StoredPlan } from '../plan/records.js';
 
 /** A record that belongs to a plan. */
 export interface PlanScoped<T> {
@@ -42,17 +51,6 @@ export interface PlanDependency {
   readonly dependsOn: string;
 }
 
-/** One log line written by a step (`this.log`). */
-export interface StepLogLine {
-  readonly planId: string;
-  readonly stepId: number;
-  /** ISO time. */
-  readonly at: string;
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
-  readonly message: string;
-  readonly meta?: JsonValue;
-}
-
 /** A world registered in the store (the coordinator's view of a process). */
 export interface WorldRecord {
   readonly id: string;
@@ -78,15 +76,6 @@ export interface LockRecord {
   readonly planId?: string;
   /** ISO time it was taken. */
   readonly acquiredAt: string;
-}
-
-/** A plan with all of its actions and steps, as stored. */
-export interface StoredPlan {
-  readonly plan: PlanRecord;
-  /** Ordered by id. */
-  readonly actions: ActionRecord[];
-  /** Ordered by id. */
-  readonly steps: StepRecord[];
 }
 
 /** Which plans to list. Absent fields do not filter. */

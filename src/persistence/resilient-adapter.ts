@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import { ErrorCode, FlowlineError, toError } from '../errors.js';
-import type { Clock } from '../executor/clock.js';
-import type { Logger } from '../world/logger.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
 import type { PersistenceAdapter } from './adapter.js';
 
 /** How storage operations are retried when the store reports a transient failure. */

@@ -150,3 +150,23 @@ export interface PlanRecord {
   /** Set on a sub-plan: the run step of the `SubPlansAction` that triggered it. */
   parent?: PlanParent;
 }
+
+/** A plan with all of its actions and steps, as stored. */
+export interface StoredPlan {
+  readonly plan: PlanRecord;
+  /** Ordered by id. */
+  readonly actions: ActionRecord[];
+  /** Ordered by id. */
+  readonly steps: StepRecord[];
+}
+
+/** One log line written by a step (`this.log`). */
+export interface StepLogLine {
+  readonly planId: string;
+  readonly stepId: number;
+  /** ISO time. */
+  readonly at: string;
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly meta?: JsonValue;
+}

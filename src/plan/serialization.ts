@@ -1,6 +1,6 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
-import type { ReferenceTarget } from '../action/output-reference.js';
-import { referenceTarget, storedReference, toStoredReference } from '../action/output-reference.js';
+import type { ReferenceTarget } from './references.js';
+import { referenceTarget, storedReference, toStoredReference } from './references.js';
 import type { JsonObject, JsonValue } from './records.js';
 
 /** Options for {@link toJson}. */

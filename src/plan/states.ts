@@ -158,3 +158,11 @@ export function assertPlanTransition(from: PlanState, to: PlanState, planId: str
 export function isStepDone(state: StepState): boolean {
   return state === 'success' || state === 'skipped';
 }
+
+/**
+ * Whether a step takes events: a run step that is suspended, or running (the event then waits until
+ * it suspends).
+ */
+export function acceptsEvents(step: { readonly phase: Phase; readonly state: StepState }): boolean {
+  return step.phase === 'run' && (step.state === 'suspended' || step.state === 'running');
+}

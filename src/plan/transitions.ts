@@ -9,6 +9,15 @@ export interface StateListener {
 }
 
 /**
+ * A {@link StateListener} that holds the changes it hears until `flush()`, called once they are
+ * stored: nobody hears of a state that is not yet durable. The world's event hub makes them.
+ */
+export interface StateChanges extends StateListener {
+  /** Reports the changes held so far, in order, and forgets them. */
+  flush(): void;
+}
+
+/**
  * The one function that changes a step's state: asserts the move against the phase's transition
  * table, stamps times, and reports it.
  *

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../executor/clock.js';
+import type { Clock, TimerHandle } from '../shared/clock.js';
 
 interface Timer {
   readonly id: number;

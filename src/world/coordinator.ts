@@ -1,9 +1,9 @@
 import os from 'node:os';
-import type { Clock, TimerHandle } from '../executor/clock.js';
-import { isoNow } from '../executor/clock.js';
+import type { Clock, TimerHandle } from '../shared/clock.js';
+import { isoNow } from '../shared/clock.js';
 import type { Executor } from '../executor/executor.js';
 import type { PersistenceAdapter, WorldRecord } from '../persistence/adapter.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 
 /** Timing of the world registry. */
 export interface CoordinatorTiming {

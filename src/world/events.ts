@@ -1,8 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 import type { PlanParent, PlanRecord, StepRecord } from '../plan/records.js';
 import type { Phase, PlanResult, PlanState, StepState } from '../plan/states.js';
-import type { StateListener } from '../plan/transitions.js';
-import type { Logger } from './logger.js';
+import type { StateChanges } from '../plan/transitions.js';
+import type { Logger } from '../shared/logger.js';
 
 /** Payload of `plan:state`. */
 export interface PlanStateEvent {
@@ -76,7 +76,7 @@ export class EventHub {
  *
  * @internal
  */
-export class EventBuffer implements StateListener {
+export class EventBuffer implements StateChanges {
   #pending: (
     { name: 'plan:state'; event: PlanStateEvent } | { name: 'step:state'; event: StepStateEvent }
   )[] = [];

@@ -1,10 +1,10 @@
 import type { Middleware, MiddlewareStack } from '../action/middleware.js';
 import type { ActionClass } from '../action/types.js';
-import type { Clock } from '../executor/clock.js';
+import type { Clock } from '../shared/clock.js';
 import type { Executor } from '../executor/executor.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import type { StorageRetryPolicy } from '../persistence/resilient-adapter.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 
 /** Options of `new World(…)`. */
 export interface WorldOptions {

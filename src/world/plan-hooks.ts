@@ -1,10 +1,10 @@
 import { instantiate } from '../action/action.js';
 import type { HookEvent } from '../action/execution-plan-hooks.js';
 import type { ActionRegistry } from '../action/registry.js';
-import { toExecutionPlan } from '../executor/plan-runtime.js';
+import { toExecutionPlan } from '../plan/snapshot.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import type { PlanStateEvent } from './events.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 
 /**
  * Calls the execution-plan hooks of a plan's actions after each committed plan state change.

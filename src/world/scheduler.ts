@@ -1,6 +1,6 @@
 import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
-import type { Clock, TimerHandle } from '../executor/clock.js';
-import { isoNow } from '../executor/clock.js';
+import type { Clock, TimerHandle } from '../shared/clock.js';
+import { isoNow } from '../shared/clock.js';
 import type {
   DelayedPlanRecord,
   PersistenceAdapter,
@@ -12,7 +12,7 @@ import { computeResult } from '../plan/result.js';
 import type { PlanResult } from '../plan/states.js';
 import { changePlanState, changeStepState } from '../plan/transitions.js';
 import type { EventBuffer, PlanStateEvent } from './events.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 
 /** What the scheduler needs from its world. @internal */
 export interface SchedulerHost {

@@ -1,10 +1,10 @@
 import type { ActionClass } from '../action/types.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
-import type { Clock } from '../executor/clock.js';
-import { isoNow } from '../executor/clock.js';
+import type { Clock } from '../shared/clock.js';
+import { isoNow } from '../shared/clock.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import type { PlanStateEvent } from './events.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 
 const PREFIX = 'singleton:';
 

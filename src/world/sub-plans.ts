@@ -2,15 +2,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { SubPlan, SubPlanCounts, SubPlanScope } from '../action/context.js';
 import type { ActionClass } from '../action/types.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
-import type { Clock } from '../executor/clock.js';
-import { isoNow } from '../executor/clock.js';
+import type { Clock } from '../shared/clock.js';
+import { isoNow } from '../shared/clock.js';
 import type { Executor, SubPlanService } from '../executor/executor.js';
-import { toExecutionPlan } from '../executor/plan-runtime.js';
+import { toExecutionPlan } from '../plan/snapshot.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import type { ExecutionPlan, JsonValue, PlanParent, PlanRecord } from '../plan/records.js';
 import type { PlanResult, PlanState } from '../plan/states.js';
+import { acceptsEvents } from '../plan/states.js';
 import type { PlanStateEvent } from './events.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 
 /** What the sub-plan tracker needs from its world. @internal */
 export interface SubPlanHost {
@@ -386,7 +387,7 @@ export class SubPlanTracker implements SubPlanService {
       this.#groups.delete(keyOf(parent));
       return false;
     }
-    if (step.phase !== 'run' || (step.state !== 'suspended' && step.state !== 'running')) {
+    if (!acceptsEvents(step)) {
       return false;
     }
     await host.adapter.enqueueEvent(envelope);

@@ -4,13 +4,14 @@ import { MiddlewareStack } from '../action/middleware.js';
 import { SubPlansAction } from '../action/sub-plans-action.js';
 import { ActionRegistry } from '../action/registry.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
-import type { Clock } from '../executor/clock.js';
-import { isoNow, systemClock } from '../executor/clock.js';
+import type { Clock } from '../shared/clock.js';
+import { isoNow, systemClock } from '../shared/clock.js';
 import type { Executor } from '../executor/executor.js';
-import { ParallelExecutor, notSuspended } from '../executor/parallel-executor.js';
-import { presentStoredPlan, toExecutionPlan } from '../executor/plan-runtime.js';
+import { ParallelExecutor } from '../executor/parallel-executor.js';
+import { planNotFound, stepNotFound, stepNotSuspended } from '../plan/plan-errors.js';
+import { presentStoredPlan, toExecutionPlan, unreadablePlan } from '../plan/snapshot.js';
 import { newPlanId } from '../plan/plan-id.js';
-import { planSkip } from '../executor/rescue.js';
+import { dependentsIndex, stepsToSkip } from '../plan/skip.js';
 import type {
   DelayedPlanRecord,
   PersistenceAdapter,
@@ -23,17 +24,13 @@ import type {
 } from '../persistence/adapter.js';
 import { MemoryAdapter } from '../persistence/memory-adapter.js';
 import { withStorageRetries } from '../persistence/resilient-adapter.js';
-import type { BuiltPlan } from '../plan/plan-builder.js';
-import { PlanBuilder } from '../plan/plan-builder.js';
-import type {
-  ExecutionPlan,
-  JsonValue,
-  PlanParent,
-  PlanRecord,
-  StepRecord,
-} from '../plan/records.js';
+import type { BuiltPlan } from '../planning/plan-builder.js';
+import { PlanBuilder } from '../planning/plan-builder.js';
+import { scheduledPlan } from '../planning/plan-record.js';
+import type { ExecutionPlan, JsonValue, PlanParent, StepRecord } from '../plan/records.js';
 import { computeResult } from '../plan/result.js';
 import { toJson } from '../plan/serialization.js';
+import { acceptsEvents } from '../plan/states.js';
 import { changePlanState, changeStepState } from '../plan/transitions.js';
 import { Coordinator, processIdentity } from './coordinator.js';
 import type { DelayOptions } from './delay.js';
@@ -41,8 +38,8 @@ import { delayWindow, storedArguments } from './delay.js';
 import { PlanHookRunner } from './plan-hooks.js';
 import type { WorldEventListener, WorldEventMap } from './events.js';
 import { EventHub } from './events.js';
-import type { Logger } from './logger.js';
-import { consoleLogger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
+import { consoleLogger } from '../shared/logger.js';
 import type { WorldOptions } from './options.js';
 import { Scheduler } from './scheduler.js';
 import { SingletonLocks, isSingleton } from './singleton.js';
@@ -196,7 +193,7 @@ export class World {
       worldId: this.id,
       adapter: this.#adapter,
       registry: this.#registry,
-      hub: this.#hub,
+      stateChanges: () => this.#hub.buffer(),
       clock: this.#clock,
       logger: this.#logger,
       concurrency: this.#concurrency,
@@ -509,10 +506,7 @@ export class World {
     if (stored === undefined) throw planNotFound(id);
     const step = stored.steps[stepId - 1];
     if (step === undefined) {
-      throw new FlowlineError(ErrorCode.STEP_NOT_FOUND, `plan ${id} has no step ${stepId}`, {
-        planId: id,
-        stepId,
-      });
+      throw stepNotFound(id, stepId);
     }
     if (stored.plan.state !== 'paused') {
       throw new FlowlineError(
@@ -529,13 +523,8 @@ export class World {
         { planId: id, stepId },
       );
     }
-    const dependents = new Map<number, number[]>();
-    for (const s of stored.steps) {
-      for (const required of s.requires ?? []) {
-        dependents.set(required, [...(dependents.get(required) ?? []), s.id]);
-      }
-    }
-    const skip = planSkip(
+    const dependents = dependentsIndex(stored.steps);
+    const skipped = stepsToSkip(
       step,
       stored.steps,
       (actionId) => stored.actions[actionId - 1]?.finalizeStepId,
@@ -544,8 +533,8 @@ export class World {
     const events = this.#hub.buffer();
     const at = isoNow(this.#clock);
     changeStepState(id, step, step.phase === 'run' ? 'skipping' : 'skipped', at, events);
-    for (const dependent of skip.dependents) changeStepState(id, dependent, 'skipped', at, events);
-    const changed: StepRecord[] = [step, ...skip.dependents];
+    for (const dependent of skipped) changeStepState(id, dependent, 'skipped', at, events);
+    const changed: StepRecord[] = [step, ...skipped];
     stored.plan.result = computeResult(stored.steps);
     await this.#adapter.write({
       plans: [stored.plan],
@@ -577,17 +566,10 @@ export class World {
     if (plan === undefined) throw planNotFound(id);
     const step = plan.steps[stepId - 1];
     if (step === undefined) {
-      throw new FlowlineError(ErrorCode.STEP_NOT_FOUND, `plan ${id} has no step ${stepId}`, {
-        planId: id,
-        stepId,
-      });
+      throw stepNotFound(id, stepId);
     }
-    if (
-      plan.plan.state === 'stopped' ||
-      step.phase !== 'run' ||
-      (step.state !== 'suspended' && step.state !== 'running')
-    ) {
-      throw notSuspended(id, step);
+    if (plan.plan.state === 'stopped' || !acceptsEvents(step)) {
+      throw stepNotSuspended(id, step);
     }
     // Not executing here (a client-only world): queued for the world that executes the plan.
     await this.#adapter.enqueueEvent(envelope);
@@ -624,7 +606,7 @@ export class World {
         } catch (error) {
           if (!(error instanceof FlowlineError) || error.code !== ErrorCode.INVALID_PLAN)
             throw error;
-          return [unreadable(record, error)];
+          return [unreadablePlan(record, error)];
         }
       }),
     );
@@ -682,10 +664,7 @@ export class World {
     const stored = await this.#adapter.loadPlan(id);
     if (stored === undefined) throw planNotFound(id);
     if (stepId !== undefined && stored.steps[stepId - 1] === undefined) {
-      throw new FlowlineError(ErrorCode.STEP_NOT_FOUND, `plan ${id} has no step ${stepId}`, {
-        planId: id,
-        stepId,
-      });
+      throw stepNotFound(id, stepId);
     }
     return lines;
   }
@@ -797,7 +776,7 @@ export class World {
   ): Promise<ExecutionPlan> {
     const id = newPlanId(this.#clock.now());
     const events = this.#hub.buffer();
-    const built = PlanBuilder.schedule(id, name, name, {
+    const built = scheduledPlan(id, name, name, {
       now: () => isoNow(this.#clock),
       listener: events,
     });
@@ -881,10 +860,6 @@ export class World {
   }
 }
 
-function planNotFound(id: string): FlowlineError {
-  return new FlowlineError(ErrorCode.PLAN_NOT_FOUND, `no execution plan ${id}`, { planId: id });
-}
-
 /** A boolean world option (default true), checked. */
 function booleanOption(options: WorldOptions, key: 'autoExecute' | 'scheduler'): boolean {
   const value = options[key];
@@ -912,14 +887,6 @@ function positiveOption(
     );
   }
   return value;
-}
-
-/** A listed plan whose actions or steps cannot be read: shown from its plan record alone. */
-function unreadable(record: PlanRecord, error: FlowlineError): ExecutionPlan {
-  return {
-    ...toExecutionPlan({ plan: record, actions: [], steps: [] }, false),
-    invalid: { code: error.code, message: error.message },
-  };
 }
 
 /** Whether a plan is stored (checked alongside the chain lookups, which cannot tell). */

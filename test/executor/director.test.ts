@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Director } from '../../src/executor/director.js';
+import { Director } from '../../src/plan/director.js';
 import type { ComposedFlow, Flow } from '../../src/plan/flow.js';
 
 const a = (stepId: number): Flow => ({ type: 'atom', stepId });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createOutputReference } from '../../src/action/output-reference.js';
-import type { ReferenceTarget } from '../../src/action/output-reference.js';
+import type { ReferenceTarget } from '../../src/plan/references.js';
 import type { JsonObject, JsonValue } from '../../src/plan/records.js';
 import {
   cloneJson,

@@ -2,7 +2,7 @@
  * `flowline plans`: the plans in the store, newest first, as a table or JSON.
  */
 import { ErrorCode, FlowlineError } from '../../errors.js';
-import { toExecutionPlan } from '../../executor/plan-runtime.js';
+import { toExecutionPlan } from '../../plan/snapshot.js';
 import type { PersistenceAdapter, PlanFilter } from '../../persistence/adapter.js';
 import type { PlanParent, PlanRecord } from '../../plan/records.js';
 import { PlanResult, PlanState } from '../../plan/states.js';

@@ -1,4 +1,4 @@
-import type { ComposedFlow, Flow } from '../plan/flow.js';
+import type { ComposedFlow, Flow } from './flow.js';
 
 const ATOM = 0;
 const SEQUENCE = 1;

@@ -1,4 +1,4 @@
-import type { ActionContext, PlanningScope } from '../action/context.js';
+import type { ActionContext } from '../action/context.js';
 import { instantiate, phasesOf } from '../action/action.js';
 import { compose, usesHook } from '../action/middleware.js';
 import { createOutputReference } from '../action/output-reference.js';
@@ -7,33 +7,35 @@ import { StepLogBuffer } from '../action/step-log.js';
 import { stepOptionsOf } from '../action/step-options.js';
 import type { ActionRegistry } from '../action/registry.js';
 import type { ActionClass, Planned } from '../action/types.js';
-import { Director } from '../executor/director.js';
 import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
-import type { ComposedFlow } from './flow.js';
-import { composed, normalizeFlow } from './flow.js';
-import type { StepLogLine } from '../persistence/adapter.js';
-import type { ActionRecord, JsonObject, PlanRecord, StepRecord } from './records.js';
-import { SCHEMA_VERSION } from './records.js';
-import { computeResult } from './result.js';
-import { toJsonObject } from './serialization.js';
-import type { Phase } from './states.js';
-import type { StateListener } from './transitions.js';
-import { changePlanState, changeStepState } from './transitions.js';
+import { composed, normalizeFlow } from '../plan/flow.js';
+import type {
+  ActionRecord,
+  JsonObject,
+  PlanRecord,
+  StepLogLine,
+  StepRecord,
+} from '../plan/records.js';
+import { computeResult } from '../plan/result.js';
+import { toJsonObject } from '../plan/serialization.js';
+import type { Phase } from '../plan/states.js';
+import type { StateListener } from '../plan/transitions.js';
+import { changePlanState, changeStepState } from '../plan/transitions.js';
+import { isThenable } from '../shared/is-thenable.js';
+import type { BuiltPlan } from './plan-record.js';
+import { newPlanRecord } from './plan-record.js';
+import type { MutableFlow, PlanningHost } from './planning-scope.js';
+import { ActionPlanningScope } from './planning-scope.js';
+import type { ReferenceFailure } from './reference-links.js';
+import { checkRunnable, linkReferences } from './reference-links.js';
+
+export type { BuiltPlan } from './plan-record.js';
 
 /** What the plan builder needs from its world. @internal */
 export interface PlanBuilderDeps {
   readonly registry: ActionRegistry;
   readonly now: () => string;
   readonly listener: StateListener;
-}
-
-/** The product of the plan phase. @internal */
-export interface BuiltPlan {
-  readonly plan: PlanRecord;
-  readonly actions: ActionRecord[];
-  readonly steps: StepRecord[];
-  /** Lines the actions wrote to `this.log` in `plan` (on their plan steps), when there are any. */
-  readonly logs?: StepLogLine[];
 }
 
 /** Options of {@link PlanBuilder.build}. @internal */
@@ -45,8 +47,6 @@ export interface BuildOptions {
   readonly refuse?: Error;
 }
 
-type MutableFlow = { type: ComposedFlow['type']; flows: ComposedFlow['flows'] };
-
 /**
  * Runs the plan phase of one execution plan, in memory: calls each action's `plan`, records actions
  * and steps, builds the run and finalize flows, and checks output references. Nothing is stored
@@ -57,7 +57,7 @@ type MutableFlow = { type: ComposedFlow['type']; flows: ComposedFlow['flows'] };
  *
  * @internal
  */
-export class PlanBuilder {
+export class PlanBuilder implements PlanningHost {
   readonly #actions: ActionRecord[] = [];
   readonly #steps: StepRecord[] = [];
   readonly #runRoot: MutableFlow = composed('concurrence');
@@ -104,32 +104,6 @@ export class PlanBuilder {
       return;
     }
     this.#plan = newPlanRecord(planId, label);
-  }
-
-  /**
-   * Records a plan to be planned later (`world.delay`, `world.chain`): the plan in state
-   * `scheduled`, its root action (no input yet) and the root's plan step in state `scheduling`, as
-   * Dynflow does. {@link PlanBuilder} given this plan plans it when its time comes.
-   */
-  static schedule(
-    planId: string,
-    label: string,
-    className: string,
-    deps: Pick<PlanBuilderDeps, 'now' | 'listener'>,
-  ): BuiltPlan {
-    const plan = newPlanRecord(planId, label);
-    changePlanState(plan, 'scheduled', deps.now(), deps.listener);
-    const step: StepRecord = {
-      id: 1,
-      actionId: 1,
-      className,
-      phase: 'plan',
-      state: 'scheduling',
-      progress: 0,
-      progressWeight: 1,
-    };
-    const action: ActionRecord = { id: 1, className, input: {}, output: {}, planStepId: 1 };
-    return { plan, actions: [action], steps: [step] };
   }
 
   /**
@@ -182,10 +156,14 @@ export class PlanBuilder {
       await planRoot();
     }
     this.#closed = true;
-    if (!this.#failed) this.#linkReferences();
+    if (!this.#failed) {
+      this.#failAfterPlanning(linkReferences(this.#actions, this.#steps, this.#references));
+    }
     this.#plan.runFlow = normalizeFlow(this.#runRoot, 'concurrence');
     this.#plan.finalizeFlow = normalizeFlow(this.#finalizeRoot, 'sequence');
-    if (!this.#failed) this.#checkRunnable();
+    if (!this.#failed) {
+      this.#failAfterPlanning(checkRunnable(this.#plan.runFlow, this.#actions, this.#steps));
+    }
     // Plan steps stay running until the phase ends: a late failure (a reference) is still theirs.
     for (const step of this.#steps) {
       if (step.phase === 'plan' && step.state === 'running') {
@@ -351,7 +329,7 @@ export class PlanBuilder {
     return step;
   }
 
-  /** @internal used by {@link ActionPlanningScope} */
+  /** @internal */
   planSelf(
     cls: ActionClass,
     record: ActionRecord,
@@ -411,12 +389,12 @@ export class PlanBuilder {
     }
   }
 
-  /** @internal the log of an action's plan step, used by {@link ActionPlanningScope} */
+  /** @internal the log of an action's plan step */
   planLog(stepId: number): StepLog {
     return new StepLogBuffer(this.planId, stepId, this.deps.now, this.#logs);
   }
 
-  /** @internal used by {@link ActionPlanningScope} */
+  /** @internal */
   planChild(
     cls: ActionClass,
     args: readonly unknown[],
@@ -438,51 +416,9 @@ export class PlanBuilder {
     }
   }
 
-  /** Turns output references into `requires` on the referencing run steps. */
-  #linkReferences(): void {
-    for (const [actionId, targets] of this.#references) {
-      const action = this.#actions[actionId - 1] as ActionRecord;
-      const requires: number[] = [];
-      for (const targetId of targets) {
-        const target = this.#actions[targetId - 1] as ActionRecord;
-        if (target.runStepId === undefined) {
-          this.#failAfterPlanning(
-            action,
-            `input of ${action.className} (action ${actionId}) references the output of ` +
-              `${target.className} (action ${targetId}), which has no run step and so no output`,
-          );
-          return;
-        }
-        requires.push(target.runStepId);
-      }
-      if (action.runStepId !== undefined) {
-        (this.#steps[action.runStepId - 1] as StepRecord).requires = requires.sort((a, b) => a - b);
-      }
-    }
-  }
-
-  /** Dry-runs the flow: with async planning, references can contradict a sequence (a cycle). */
-  #checkRunnable(): void {
-    const director = new Director(
-      this.#plan.runFlow,
-      () => false,
-      (id) => this.#steps[id - 1]?.requires,
-    );
-    const ready = director.start();
-    for (let stepId = ready.pop(); stepId !== undefined; stepId = ready.pop()) {
-      ready.push(...director.markDone(stepId));
-    }
-    if (director.finished) return;
-    const stuck = this.#steps.find((step) => step.phase === 'run' && step.requires !== undefined);
-    const action = this.#actions[(stuck?.actionId ?? 1) - 1] as ActionRecord;
-    this.#failAfterPlanning(
-      action,
-      `the output references of ${action.className} (action ${action.id}) contradict the order ` +
-        'of the flow (a step would wait for a step that runs after it)',
-    );
-  }
-
-  #failAfterPlanning(action: ActionRecord, message: string): void {
+  #failAfterPlanning(failure: ReferenceFailure | undefined): void {
+    if (failure === undefined) return;
+    const { action, message } = failure;
     const step = this.#steps[action.planStepId - 1] as StepRecord;
     this.#fail(
       step,
@@ -491,60 +427,6 @@ export class PlanBuilder {
         actionId: action.id,
       }),
     );
-  }
-}
-
-/**
- * The planning methods one action instance sees; it remembers where in the flow that action plans.
- *
- * @internal
- */
-class ActionPlanningScope implements PlanningScope {
-  #cursor: MutableFlow;
-
-  constructor(
-    private readonly builder: PlanBuilder,
-    private readonly cls: ActionClass,
-    private readonly record: ActionRecord,
-    slot: MutableFlow,
-    readonly trigger: Planned | undefined,
-  ) {
-    this.#cursor = slot;
-  }
-
-  #log: StepLog | undefined;
-
-  planSelf(input: object, weight?: (phase: 'run' | 'finalize') => unknown): void {
-    this.builder.planSelf(this.cls, this.record, this.#cursor, input, weight);
-  }
-
-  get log(): StepLog {
-    this.#log ??= this.builder.planLog(this.record.planStepId);
-    return this.#log;
-  }
-
-  planAction(cls: ActionClass, args: readonly unknown[]): Planned {
-    return this.builder.planChild(cls, args, this.#cursor, this.record.id);
-  }
-
-  compose<T>(type: 'sequence' | 'concurrence', fn: () => T): T {
-    const node: MutableFlow = composed(type);
-    this.#cursor.flows.push(node);
-    const previous = this.#cursor;
-    this.#cursor = node;
-    try {
-      const result = fn();
-      if (isThenable(result)) {
-        throw new FlowlineError(
-          ErrorCode.PHASE_MISUSE,
-          `the callback given to ${type}() returned a promise; it must be synchronous`,
-          { actionId: this.record.id },
-        );
-      }
-      return result;
-    } finally {
-      this.#cursor = previous;
-    }
   }
 }
 
@@ -564,27 +446,4 @@ function checkWeight(
     );
   }
   return value;
-}
-
-function newPlanRecord(id: string, label: string): PlanRecord {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    id,
-    label,
-    state: 'pending',
-    result: 'pending',
-    progress: 0,
-    rootActionId: 1,
-    runFlow: composed('concurrence'),
-    finalizeFlow: composed('sequence'),
-    history: [],
-  };
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
