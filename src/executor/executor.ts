@@ -80,8 +80,6 @@ export interface Executor {
    * plan is `stopped` with result `cancelled`.
    */
   cancel(planId: string, force: boolean): Promise<ExecutionPlan>;
-  /** Whether this executor is running the plan now. */
-  isExecuting(planId: string): boolean;
   /** Stops starting steps, waits for the ones in progress, and lets go of every plan. */
   close(): Promise<void>;
 }

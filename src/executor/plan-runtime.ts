@@ -1,5 +1,6 @@
-import type { ActionClass, RescueStrategy } from '../action/types.js';
-import { instantiate } from '../action/action.js';
+import type { ActionClass } from '../action/types.js';
+import type { ActionRegistry } from '../action/registry.js';
+import type { Director } from '../plan/director.js';
 import { actionNotRegistered, newerSchema, stepNotFound } from '../plan/plan-errors.js';
 import type {
   ActionRecord,
@@ -12,53 +13,61 @@ import { computeProgress, computeResult } from '../plan/result.js';
 import { hasStoredReferences } from '../plan/serialization.js';
 import { dependentsIndex } from '../plan/skip.js';
 import { toExecutionPlan } from '../plan/snapshot.js';
-import type { ActionRegistry } from '../action/registry.js';
+import { isStepDone } from '../plan/states.js';
+import type { StepState } from '../plan/states.js';
 import type { StateChanges } from '../plan/transitions.js';
-import type { Logger } from '../shared/logger.js';
-import type { Director } from '../plan/director.js';
-
-/** Why a running plan is not scheduling normally. @internal */
-export type RuntimeMode = 'run' | 'pause' | 'fail' | 'halt' | 'closed';
+import { changeStepState } from '../plan/transitions.js';
+import type { SettlementInput } from './runtime-mode.js';
+import { RuntimeMode, assertModeChange, canEnterMode } from './runtime-mode.js';
 
 /**
- * The in-memory state of one plan while this world executes it: its records (mutated in place and
- * written through the adapter), the director, and the counters that tell when the plan is idle.
+ * The in-memory state of one plan while this world executes it: its records (changed in place and
+ * written through the adapter), its director, its mode, and the counts that say what holds it.
+ * `runtime-mode.ts` explains the modes and the rules that read these counts.
  *
  * @internal
  */
-export class PlanRuntime {
+export class PlanRuntime implements SettlementInput {
   readonly plan: PlanRecord;
   readonly actions: ActionRecord[];
   readonly steps: StepRecord[];
   readonly classes: ActionClass[];
+  /** Per action: whether its input holds output references (resolved before it runs). */
   readonly hasReferences: boolean[];
   /** Steps that reference a step's output, by that step (absent when no step does). */
-  #dependents: Map<number, number[]> | undefined;
+  readonly #dependents: Map<number, number[]> | undefined;
+  /** What runs next in the run flow; set once the plan is taken into execution. */
   director: Director | undefined;
-  mode: RuntimeMode = 'run';
+  #mode: RuntimeMode = RuntimeMode.running;
+  #cancelRequested = false;
+  /** `finalize` once the run flow is done and the finalize steps run, one by one. */
   phase: 'run' | 'finalize' = 'run';
+  /** The finalize steps in the order they run (set when the finalize phase begins). */
   finalizeOrder: number[] = [];
-  /** Jobs queued in the worker pool, not yet started. */
+  /** Step jobs (runs and wake-ups) waiting in the worker pool. */
   queued = 0;
-  /** Step executions in progress (holding a worker). */
+  /** Executions holding a worker, plus a `finalizePhase` middleware waiting in `next()`. */
   active = 0;
   /** Suspended run steps (holding no worker). */
   readonly suspended = new Set<number>();
   #waking: Set<number> | undefined;
   #rewake: Set<number> | undefined;
   #inbox: Map<number, number> | undefined;
-  /** Set by `world.pause`: the plan pauses as soon as no step is running (suspended ones wait). */
-  userPause = false;
   /** While `finalizePhase` middleware waits in `next()`: ends it once the finalize flow is over. */
   endFinalizePhase: (() => void) | undefined;
-  /** Set by `world.cancel`: a halt that also asks cancellable actions to stop. */
-  cancelRequested = false;
   /** Aborted by `world.halt`; made on first use (most plans never need it). */
   #halted: AbortController | undefined;
+  /** Settles with the plan once it is paused or stopped. */
   readonly finished: Promise<ExecutionPlan>;
   resolve!: (plan: ExecutionPlan) => void;
   reject!: (error: unknown) => void;
 
+  /**
+   * @param stored - a plan as loaded from the store
+   * @param registry - the world's actions: every action of the plan must be registered
+   * @param events - collects the plan's state changes until they are stored
+   * @throws FlowlineError `INVALID_PLAN` (newer schema) or `ACTION_NOT_REGISTERED`
+   */
   constructor(
     stored: StoredPlan,
     registry: ActionRegistry,
@@ -87,6 +96,49 @@ export class PlanRuntime {
 
   get id(): string {
     return this.plan.id;
+  }
+
+  /** How the plan is driven now (see `runtime-mode.ts`). */
+  get mode(): RuntimeMode {
+    return this.#mode;
+  }
+
+  /** Whether the plan has been cancelled: a step failing from now on ends `cancelled`. */
+  get cancelRequested(): boolean {
+    return this.#cancelRequested;
+  }
+
+  /** Whether the plan may move to mode `to` now. */
+  canEnter(to: RuntimeMode): boolean {
+    return canEnterMode(this.#mode, to);
+  }
+
+  /** The one place a mode changes; an illegal move throws. */
+  setMode(to: RuntimeMode): void {
+    assertModeChange(this.id, this.#mode, to);
+    this.#mode = to;
+    if (to === 'cancelling') this.#cancelRequested = true;
+  }
+
+  /** Changes a step's state, reported once the plan's next write is stored. */
+  setStep(step: StepRecord, to: StepState, at: string): void {
+    changeStepState(this.plan.id, step, to, at, this.events);
+  }
+
+  get suspendedCount(): number {
+    return this.suspended.size;
+  }
+
+  get finalizing(): boolean {
+    return this.phase === 'finalize';
+  }
+
+  finalizeDone(): boolean {
+    return this.finalizeOrder.every((id) => isStepDone(this.step(id).state));
+  }
+
+  allStepsDone(): boolean {
+    return this.steps.every((s) => s.phase === 'plan' || isStepDone(s.state));
   }
 
   // The collections below are made on first use: a plan waiting for an event holds thousands of
@@ -124,9 +176,7 @@ export class PlanRuntime {
 
   step(stepId: number): StepRecord {
     const step = this.steps[stepId - 1];
-    if (step === undefined) {
-      throw stepNotFound(this.id, stepId);
-    }
+    if (step === undefined) throw stepNotFound(this.id, stepId);
     return step;
   }
 
@@ -136,31 +186,6 @@ export class PlanRuntime {
 
   dependentsOf(stepId: number): readonly number[] {
     return this.#dependents?.get(stepId) ?? [];
-  }
-
-  /** Whether nothing of this plan is queued, running or suspended. */
-  get idle(): boolean {
-    return this.queued === 0 && this.active === 0 && this.suspended.size === 0;
-  }
-
-  /** The action's own rescue strategy; an action whose `rescueStrategy` throws pauses. */
-  rescueStrategyOf(actionId: number, logger: Logger): RescueStrategy {
-    const record = this.action(actionId);
-    try {
-      const action = instantiate(this.classes[actionId - 1] as ActionClass, {
-        planId: this.id,
-        actionId,
-        phase: 'rescue',
-        input: record.input,
-        output: record.output,
-      });
-      const strategy: unknown = action.rescueStrategy();
-      if (strategy === 'pause' || strategy === 'skip' || strategy === 'fail') return strategy;
-      logger.warn(`rescueStrategy() of ${record.className} returned ${String(strategy)}; pausing`);
-    } catch (error) {
-      logger.error(`rescueStrategy() of ${record.className} threw; pausing`, { error });
-    }
-    return 'pause';
   }
 
   /** Recomputes the plan's result and progress from its steps. */

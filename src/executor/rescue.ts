@@ -1,4 +1,7 @@
-import type { RescueStrategy } from '../action/types.js';
+import { instantiate } from '../action/action.js';
+import type { ActionClass, RescueStrategy } from '../action/types.js';
+import type { Logger } from '../shared/logger.js';
+import type { PlanRuntime } from './plan-runtime.js';
 
 /**
  * Combines the rescue strategies of the actions that have a failed step: all `skip` → skip, all
@@ -9,5 +12,35 @@ import type { RescueStrategy } from '../action/types.js';
 export function combineStrategies(strategies: readonly RescueStrategy[]): RescueStrategy {
   if (strategies.length > 0 && strategies.every((s) => s === 'skip')) return 'skip';
   if (strategies.length > 0 && strategies.every((s) => s === 'fail')) return 'fail';
+  return 'pause';
+}
+
+/**
+ * The rescue strategy an action of a plan asks for (`rescueStrategy()`); one that throws or returns
+ * something else pauses, with a log line.
+ *
+ * @param rt - the plan in execution
+ * @param actionId - an action with a failed step
+ */
+export function rescueStrategyOf(
+  rt: PlanRuntime,
+  actionId: number,
+  logger: Logger,
+): RescueStrategy {
+  const record = rt.action(actionId);
+  try {
+    const action = instantiate(rt.classes[actionId - 1] as ActionClass, {
+      planId: rt.id,
+      actionId,
+      phase: 'rescue',
+      input: record.input,
+      output: record.output,
+    });
+    const strategy: unknown = action.rescueStrategy();
+    if (strategy === 'pause' || strategy === 'skip' || strategy === 'fail') return strategy;
+    logger.warn(`rescueStrategy() of ${record.className} returned ${String(strategy)}; pausing`);
+  } catch (error) {
+    logger.error(`rescueStrategy() of ${record.className} threw; pausing`, { error });
+  }
   return 'pause';
 }

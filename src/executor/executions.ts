@@ -1,0 +1,218 @@
+import { ErrorCode, FlowlineError, toError } from '../errors.js';
+import { planNotFound } from '../plan/plan-errors.js';
+import type { StepLogLine, StepRecord, StoredPlan } from '../plan/records.js';
+import { changePlanState } from '../plan/transitions.js';
+import type { PlanScoped, WriteBatch } from '../persistence/adapter.js';
+import { isoNow } from '../shared/clock.js';
+import type { ExecutorContext } from './executor.js';
+import type { PlanRuntime } from './plan-runtime.js';
+import { cancelRemaining } from './recovery.js';
+import type { Settlement } from './runtime-mode.js';
+import { finalizePhaseOver, settlement } from './runtime-mode.js';
+
+/**
+ * The plans this world executes, and what every part of the executor does to them: take and release
+ * their execution locks, commit their changes, and settle them (paused or stopped) once the rules
+ * in `runtime-mode.ts` say so.
+ *
+ * @internal
+ */
+export class Executions {
+  /** Plans being executed here, by id. */
+  readonly running = new Map<string, PlanRuntime>();
+  /** Plans being taken into execution (locked, loading). */
+  readonly #starting = new Set<string>();
+  /** Plan-level writes of plans that just paused or stopped. */
+  readonly #settling = new Set<Promise<void>>();
+  /** Aborted by close(): retries waiting for their backoff give up at once. */
+  readonly #closing = new AbortController();
+
+  constructor(readonly ctx: ExecutorContext) {}
+
+  /** Aborted once the world closes. */
+  get closing(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  /** Whether the world is closing: no plan is taken into execution any more. */
+  get closed(): boolean {
+    return this.#closing.signal.aborted;
+  }
+
+  /** Whether this world executes the plan now, or is taking it into execution. */
+  isExecuting(planId: string): boolean {
+    return this.running.has(planId) || this.#starting.has(planId);
+  }
+
+  /**
+   * Runs `take` while the plan counts as being taken into execution (so nothing else takes it).
+   */
+  async starting<T>(planId: string, take: () => Promise<T>): Promise<T> {
+    this.#starting.add(planId);
+    try {
+      return await take();
+    } finally {
+      this.#starting.delete(planId);
+    }
+  }
+
+  /** Takes the plan's execution lock; `false` when another world holds it. */
+  async lock(planId: string): Promise<boolean> {
+    const ctx = this.ctx;
+    return ctx.adapter.acquireLock({
+      key: executionLock(planId),
+      ownerId: ctx.worldId,
+      planId,
+      acquiredAt: isoNow(ctx.clock),
+    });
+  }
+
+  /** Releases the plan's execution lock; a failure is logged (the lock dies with this world). */
+  async unlock(planId: string): Promise<void> {
+    const ctx = this.ctx;
+    try {
+      await ctx.adapter.releaseLock(executionLock(planId), ctx.worldId);
+    } catch (error) {
+      ctx.logger.error(`could not release the execution lock of plan ${planId}`, { error });
+    }
+  }
+
+  /** A stored plan that is `planned` or `paused` (nothing executes it); clear errors otherwise. */
+  async loadIdle(planId: string, rule: string): Promise<StoredPlan> {
+    const stored = await this.ctx.adapter.loadPlan(planId);
+    if (stored === undefined) throw planNotFound(planId);
+    if (stored.plan.state !== 'planned' && stored.plan.state !== 'paused') {
+      throw new FlowlineError(
+        ErrorCode.INVALID_PLAN_STATE,
+        `plan ${planId} is ${stored.plan.state}; ${rule}`,
+        { planId },
+      );
+    }
+    return stored;
+  }
+
+  /**
+   * Writes a batch, then the step log lines of the execution it ends (only a call that wrote to
+   * `this.log` costs a second round trip), then emits the buffered state events: a listener that
+   * reads the step's log on its `step:state` event finds the lines.
+   */
+  async commit(rt: PlanRuntime, batch: WriteBatch, logs?: readonly StepLogLine[]): Promise<void> {
+    try {
+      await this.ctx.adapter.write(batch);
+    } catch (error) {
+      throw error instanceof FlowlineError
+        ? error
+        : new FlowlineError(
+            ErrorCode.STORAGE_ERROR,
+            `storing plan ${rt.id} failed: ${toError(error).message}`,
+            { planId: rt.id, cause: error },
+          );
+    }
+    if (logs !== undefined) await this.#appendLogs(rt, logs);
+    rt.events.flush();
+  }
+
+  /** Stores a step's log lines; a failure is reported, never allowed to fail the plan. */
+  async #appendLogs(rt: PlanRuntime, lines: readonly StepLogLine[]): Promise<void> {
+    try {
+      await this.ctx.adapter.appendLogs(lines);
+    } catch (error) {
+      this.ctx.logger.error(
+        `could not store ${lines.length} log line(s) of step ${lines[0]?.stepId ?? '?'} of plan ` +
+          `${rt.id}; they are lost`,
+        { planId: rt.id, error },
+      );
+    }
+  }
+
+  /**
+   * Called after anything that may have freed the plan: lets a waiting `finalizePhase` middleware
+   * go on, or settles the plan, as the rules in `runtime-mode.ts` decide.
+   */
+  afterChange(rt: PlanRuntime): void {
+    if (!this.running.has(rt.id)) return;
+    const end = rt.endFinalizePhase;
+    if (end !== undefined && finalizePhaseOver(rt)) {
+      rt.endFinalizePhase = undefined;
+      end();
+      return;
+    }
+    const outcome = settlement(rt);
+    if (outcome !== undefined) this.#settle(rt, outcome);
+  }
+
+  /** Stores the plan paused or stopped, lets go of it, and resolves its `finished`. */
+  #settle(rt: PlanRuntime, outcome: Settlement): void {
+    const ctx = this.ctx;
+    this.running.delete(rt.id);
+    const at = isoNow(ctx.clock);
+    const steps: StepRecord[] = outcome.cancelRemaining ? cancelRemaining(rt, at) : [];
+    rt.refreshOutcome();
+    changePlanState(rt.plan, outcome.state, at, rt.events);
+    rt.plan.history.push({ at, event: historyEvent(rt, outcome), worldId: ctx.worldId });
+    const settled = this.commit(rt, { plans: [rt.plan], steps: scoped(rt, steps) }).then(
+      async () => {
+        await this.unlock(rt.id);
+        rt.resolve(rt.release());
+      },
+      (error: unknown) => {
+        this.crash(rt, error);
+      },
+    );
+    this.#settling.add(settled);
+    void settled.finally(() => this.#settling.delete(settled));
+  }
+
+  /** An infrastructure failure: stop driving the plan and report it to whoever awaits it. */
+  crash(rt: PlanRuntime, error: unknown): void {
+    this.ctx.logger.error(`executing plan ${rt.id} failed`, { error });
+    if (rt.mode !== 'closed') rt.setMode('closed');
+    this.running.delete(rt.id);
+    rt.reject(error);
+    void this.unlock(rt.id);
+  }
+
+  /**
+   * Stops taking plans; every plan still here is `closed` (starts nothing more). Call
+   * {@link Executions.release} once the steps in progress are done.
+   */
+  close(): void {
+    this.#closing.abort();
+    for (const rt of this.running.values()) {
+      if (rt.mode !== 'closed') rt.setMode('closed');
+    }
+  }
+
+  /** After close: waits for settling writes, then rejects what is left with `WORLD_CLOSED`. */
+  async release(): Promise<void> {
+    await Promise.allSettled([...this.#settling]);
+    for (const rt of this.running.values()) {
+      rt.reject(
+        new FlowlineError(
+          ErrorCode.WORLD_CLOSED,
+          `the world closed while plan ${rt.id} was ${rt.plan.state}; it stays so in the store`,
+          { planId: rt.id },
+        ),
+      );
+    }
+    this.running.clear();
+  }
+}
+
+/** The history line of a settled plan. */
+function historyEvent(rt: PlanRuntime, outcome: Settlement): string {
+  if (outcome.state === 'paused') return 'pause execution';
+  if (rt.mode === 'cancelling') return 'cancel execution';
+  if (rt.mode === 'halting') return 'halt execution';
+  return 'finish execution';
+}
+
+/** The name of the lock a world holds on a plan while it executes it. */
+function executionLock(planId: string): string {
+  return `execution-plan:${planId}`;
+}
+
+/** Step records of a plan, as a write batch takes them. */
+export function scoped(rt: PlanRuntime, steps: readonly StepRecord[]): PlanScoped<StepRecord>[] {
+  return steps.map((record) => ({ planId: rt.id, record }));
+}

@@ -1,0 +1,156 @@
+import { ErrorCode, FlowlineError } from '../errors.js';
+
+/*
+ * How a plan this world executes is driven, and what decides that it is paused or stopped.
+ *
+ * A plan in execution has a **mode**. It says whether new steps may start and what the plan becomes
+ * once nothing holds it any more. Three counts say what holds a plan (see `PlanRuntime`):
+ *
+ * - `queued`: step jobs (runs and wake-ups) waiting in the world's worker pool;
+ * - `active`: executions holding a worker, plus a `finalizePhase` middleware waiting in `next()`;
+ * - `suspended`: run steps waiting for an event; they hold no worker.
+ *
+ * The modes, and how each is entered:
+ *
+ * - `running`: the plan starts every step that is ready. Every plan taken into execution (`execute`,
+ *   `resume`, recovery after a crash) starts here. It ends `stopped` when the finalize phase is over;
+ *   with the run flow done and no finalize step that is at once.
+ * - `pausing`: entered from `running` by `world.pause`. Nothing new starts; steps running now finish.
+ *   Suspended steps do not hold the plan (they keep waiting, events to them are queued): it is
+ *   `paused` as soon as nothing is queued or active.
+ * - `pausingOnError`: entered from `running` when a failed step's rescue strategy is `pause`.
+ *   Nothing new starts; steps running elsewhere in the plan finish, suspended ones are still woken by
+ *   their events and may finish too. `paused` once nothing is queued, active or suspended.
+ * - `failing`: entered from `running` when the rescue strategy is `fail`. As `pausingOnError`, but
+ *   the plan ends `stopped`.
+ * - `halting`: entered by `world.halt` from any mode but `cancelling` and `closed`. Nothing new
+ *   starts and suspended steps are not woken; running calls see `this.signal` abort. Once nothing is
+ *   queued or active the steps that never ran, and the suspended ones, are cancelled and the plan is
+ *   `stopped`.
+ * - `cancelling`: entered by `world.cancel` from any mode but `closed`. A halt that first asks
+ *   cancellable actions to stop; a step that fails meanwhile ends `cancelled`, and the history says
+ *   "cancel execution". A later halt leaves it `cancelling`.
+ * - `closed`: entered from any mode when the world closes, or when storing the plan failed (the
+ *   plan is dropped from the executor). Nothing new starts; a plan whose last step finishes is still
+ *   `stopped`, any other stays as it is in the store for the next world to recover.
+ *
+ * Only `setMode` changes a mode, and only along the table below; any other move is a bug.
+ * `settlement` is the one place that decides whether a plan is now paused or stopped, and
+ * `finalizePhaseOver` when a `finalizePhase` middleware waiting in `next()` may go on.
+ */
+
+/** Why a plan in execution is or is not starting steps; see the comment at the top of this file. */
+export const RuntimeMode = {
+  running: 'running',
+  pausing: 'pausing',
+  pausingOnError: 'pausingOnError',
+  failing: 'failing',
+  halting: 'halting',
+  cancelling: 'cancelling',
+  closed: 'closed',
+} as const;
+/** Union of {@link RuntimeMode} values. */
+export type RuntimeMode = (typeof RuntimeMode)[keyof typeof RuntimeMode];
+
+const MODE_TRANSITIONS: Readonly<Record<RuntimeMode, readonly RuntimeMode[]>> = {
+  running: ['pausing', 'pausingOnError', 'failing', 'halting', 'cancelling', 'closed'],
+  pausing: ['halting', 'cancelling', 'closed'],
+  pausingOnError: ['halting', 'cancelling', 'closed'],
+  failing: ['halting', 'cancelling', 'closed'],
+  halting: ['cancelling', 'closed'],
+  cancelling: ['closed'],
+  closed: [],
+};
+
+/** Whether a plan in mode `from` may move to `to`. */
+export function canEnterMode(from: RuntimeMode, to: RuntimeMode): boolean {
+  return MODE_TRANSITIONS[from].includes(to);
+}
+
+/** Asserts a mode change against the table; an illegal one is a bug in the executor. */
+export function assertModeChange(planId: string, from: RuntimeMode, to: RuntimeMode): void {
+  if (!canEnterMode(from, to)) {
+    throw new FlowlineError(
+      ErrorCode.ILLEGAL_STATE_TRANSITION,
+      `plan ${planId}: the executor cannot go from mode ${from} to ${to}`,
+      { planId },
+    );
+  }
+}
+
+/** Whether new steps may start (and finalize steps be scheduled) in this mode. */
+export function startsSteps(mode: RuntimeMode): boolean {
+  return mode === 'running';
+}
+
+/** Whether suspended steps are woken by their events in this mode. */
+export function wakesSuspended(mode: RuntimeMode): boolean {
+  return mode !== 'halting' && mode !== 'cancelling' && mode !== 'closed';
+}
+
+/** What {@link settlement} reads of a plan in execution. */
+export interface SettlementInput {
+  readonly mode: RuntimeMode;
+  readonly queued: number;
+  readonly active: number;
+  readonly suspendedCount: number;
+  /** Whether the run flow is done and the finalize phase has begun. */
+  readonly finalizing: boolean;
+  /** Whether every finalize step succeeded or was skipped. */
+  finalizeDone(): boolean;
+  /** Whether every run and finalize step succeeded or was skipped. */
+  allStepsDone(): boolean;
+}
+
+/**
+ * Whether the root action's `finalizePhase` middleware, waiting in `next()`, may go on: only it is
+ * left holding the plan (nothing queued, it is the one active execution), and either every
+ * finalize step is done or the plan no longer starts steps (a failure, a pause, a halt).
+ */
+export function finalizePhaseOver(plan: SettlementInput): boolean {
+  return plan.queued === 0 && plan.active === 1 && (plan.mode !== 'running' || plan.finalizeDone());
+}
+
+/** What a plan becomes once nothing holds it. */
+export interface Settlement {
+  readonly state: 'paused' | 'stopped';
+  /** Whether the steps that never ran (and suspended ones) are cancelled first (halt, cancel). */
+  readonly cancelRemaining: boolean;
+}
+
+const PAUSED: Settlement = { state: 'paused', cancelRemaining: false };
+const STOPPED: Settlement = { state: 'stopped', cancelRemaining: false };
+const STOPPED_CANCELLING: Settlement = { state: 'stopped', cancelRemaining: true };
+
+/**
+ * **What decides that a plan is finished**: whether a plan in execution is now paused or stopped,
+ * or `undefined` while it must wait. The rules, in order:
+ *
+ * 1. A queued or active execution holds every plan. A suspended step holds it too, unless the plan
+ *    is `pausing` (a user pause), `halting` or `cancelling`: those do not wait for events.
+ * 2. `halting` and `cancelling` → `stopped`, after cancelling what never ran.
+ * 3. `closed` → `stopped` only when every step is done; otherwise it stays as it is in the store.
+ * 4. `pausing` and `pausingOnError` → `paused`; `failing` → `stopped`.
+ * 5. `running` → `stopped` once the finalize phase has begun and every finalize step is done.
+ */
+export function settlement(plan: SettlementInput): Settlement | undefined {
+  const mode = plan.mode;
+  const waitsForSuspended = mode !== 'pausing' && mode !== 'halting' && mode !== 'cancelling';
+  if (plan.queued > 0 || plan.active > 0 || (waitsForSuspended && plan.suspendedCount > 0)) {
+    return undefined;
+  }
+  switch (mode) {
+    case 'halting':
+    case 'cancelling':
+      return STOPPED_CANCELLING;
+    case 'closed':
+      return plan.allStepsDone() ? STOPPED : undefined;
+    case 'pausing':
+    case 'pausingOnError':
+      return PAUSED;
+    case 'failing':
+      return STOPPED;
+    case 'running':
+      return plan.finalizing && plan.finalizeDone() ? STOPPED : undefined;
+  }
+}
