@@ -78,14 +78,23 @@ export interface LockRecord {
   readonly acquiredAt: string;
 }
 
-/** Which plans to list. Absent fields do not filter. */
+/**
+ * Which plans to list. Absent fields do not filter; the others combine with AND. `limit` and
+ * `offset` apply after filtering, to the newest-first order.
+ */
 export interface PlanFilter {
   readonly state?: PlanState | readonly PlanState[];
   readonly result?: PlanResult | readonly PlanResult[];
   readonly label?: string;
-  /** At most this many. */
+  /**
+   * Only sub-plans of this plan (of this one run step when `stepId` is given): plans whose
+   * `parent.planId` (and `parent.stepId`) are these. `planId` must be a non-empty string and
+   * `stepId` a positive integer, or `findPlans` rejects with `INVALID_ARGUMENT`.
+   */
+  readonly parent?: { readonly planId: string; readonly stepId?: number };
+  /** At most this many (a non-negative integer). */
   readonly limit?: number;
-  /** Skip this many first. */
+  /** Skip this many first (a non-negative integer). */
   readonly offset?: number;
 }
 
@@ -131,7 +140,10 @@ export interface PersistenceAdapter {
   claimStep(claim: StepClaim): Promise<boolean>;
   /** A plan with its actions and steps, or `undefined`. */
   loadPlan(planId: string): Promise<StoredPlan | undefined>;
-  /** Plan records matching the filter, newest first. */
+  /**
+   * Plan records matching the filter, newest first. A malformed `limit`, `offset` or `parent`
+   * rejects with FlowlineError `INVALID_ARGUMENT` (see `checkPlanFilter`).
+   */
   findPlans(filter?: PlanFilter): Promise<PlanRecord[]>;
   /** Queues an event for a step, durably on a durable store. */
   enqueueEvent(event: EventEnvelope): Promise<void>;

@@ -14,6 +14,7 @@ import type {
   WorldRecord,
   WriteBatch,
 } from './adapter.js';
+import { checkPlanFilter } from './plan-filter.js';
 
 interface PlanEntry {
   plan: PlanRecord;
@@ -104,8 +105,10 @@ export class MemoryAdapter implements PersistenceAdapter {
   }
 
   async findPlans(filter: PlanFilter = {}): Promise<PlanRecord[]> {
+    checkPlanFilter(filter, 'findPlans');
     const states = toSet(filter.state);
     const results = toSet(filter.result);
+    const parent = filter.parent;
     const matches: PlanRecord[] = [];
     for (let i = this.#order.length - 1; i >= 0; i--) {
       const plan = this.#plans.get(this.#order[i] as string)?.plan;
@@ -113,6 +116,7 @@ export class MemoryAdapter implements PersistenceAdapter {
       if (states !== undefined && !states.has(plan.state)) continue;
       if (results !== undefined && !results.has(plan.result)) continue;
       if (filter.label !== undefined && plan.label !== filter.label) continue;
+      if (parent !== undefined && !isChildOf(plan, parent)) continue;
       matches.push(plan);
     }
     const offset = filter.offset ?? 0;
@@ -225,4 +229,12 @@ function copy<T extends object>(record: T): T {
 function toSet<T>(value: T | readonly T[] | undefined): Set<T> | undefined {
   if (value === undefined) return undefined;
   return new Set(Array.isArray(value) ? (value as readonly T[]) : [value as T]);
+}
+
+/** Whether `plan` is a sub-plan of `parent.planId` (of its step `parent.stepId` when given). */
+function isChildOf(plan: PlanRecord, parent: NonNullable<PlanFilter['parent']>): boolean {
+  return (
+    plan.parent?.planId === parent.planId &&
+    (parent.stepId === undefined || plan.parent.stepId === parent.stepId)
+  );
 }

@@ -23,6 +23,7 @@ import type {
   WorldRecord,
 } from '../persistence/adapter.js';
 import { MemoryAdapter } from '../persistence/memory-adapter.js';
+import { checkPlanFilter } from '../persistence/plan-filter.js';
 import { withStorageRetries } from '../persistence/resilient-adapter.js';
 import type { BuiltPlan } from '../planning/plan-builder.js';
 import { PlanBuilder } from '../planning/plan-builder.js';
@@ -588,15 +589,8 @@ export class World {
   /** Plans matching `filter`, newest first. */
   async executionPlans(filter: PlanFilter = {}): Promise<ExecutionPlan[]> {
     this.#assertStarted();
-    for (const key of ['limit', 'offset'] as const) {
-      const value = filter[key];
-      if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-        throw new FlowlineError(
-          ErrorCode.INVALID_ARGUMENT,
-          `executionPlans filter ${key} must be a non-negative integer, got ${String(value)}`,
-        );
-      }
-    }
+    // Checked here too, so that an adapter of one's own that does not check gets no bad filter.
+    checkPlanFilter(filter, 'executionPlans');
     const records = await this.#adapter.findPlans(filter);
     const plans = await Promise.all(
       records.map(async (record) => {

@@ -114,6 +114,27 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX locks_owner_seq_idx ON locks (owner_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'plans: parent plan and step columns (sub-plans), filled from the stored records',
+    // Only a string `parent.planId` and an integral `parent.stepId` (within JavaScript's safe
+    // integers) are copied, as the adapter's writes do; nested CASEs keep the jsonb-to-numeric casts
+    // away from values of other types. The index is partial: most plans are no sub-plans.
+    sql: `
+      ALTER TABLE plans ADD COLUMN parent_plan_id text, ADD COLUMN parent_step_id bigint;
+      UPDATE plans SET
+        parent_plan_id = data #>> '{parent,planId}',
+        parent_step_id = CASE WHEN jsonb_typeof(data #> '{parent,stepId}') = 'number' THEN
+          CASE WHEN trunc((data #> '{parent,stepId}')::numeric) = (data #> '{parent,stepId}')::numeric
+                AND abs((data #> '{parent,stepId}')::numeric) <= 9007199254740991
+               THEN (data #> '{parent,stepId}')::numeric::bigint
+          END
+        END
+      WHERE jsonb_typeof(data #> '{parent,planId}') = 'string';
+      CREATE INDEX plans_parent_seq_idx ON plans (parent_plan_id, parent_step_id, seq)
+        WHERE parent_plan_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The newest version this code knows. */

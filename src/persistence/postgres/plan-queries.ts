@@ -1,8 +1,8 @@
 /**
  * Reading plans and claiming steps: `loadPlan`, `findPlans`, `claimStep`.
  */
-import { ErrorCode, FlowlineError } from '../../errors.js';
 import type { PlanFilter, StepClaim } from '../adapter.js';
+import { checkPlanFilter } from '../plan-filter.js';
 import type { PlanRecord } from '../../plan/records.js';
 import { decodeListedPlan } from './record-decoding.js';
 import type { Db } from './sql.js';
@@ -78,19 +78,9 @@ function asList<T>(value: T | readonly T[] | undefined): readonly T[] | undefine
   return Array.isArray(value) ? (value as readonly T[]) : [value as T];
 }
 
-function checkPaging(name: 'limit' | 'offset', value: number | undefined): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-    throw new FlowlineError(
-      ErrorCode.INVALID_ARGUMENT,
-      `findPlans filter ${name} must be a non-negative integer, got ${String(value)}`,
-    );
-  }
-}
-
 /** Plan records matching `filter`, newest first (by first insertion). */
 export async function findPlans(db: Db, filter: PlanFilter = {}): Promise<PlanRecord[]> {
-  checkPaging('limit', filter.limit);
-  checkPaging('offset', filter.offset);
+  checkPlanFilter(filter, 'findPlans');
   const params = new Params();
   const where: string[] = [];
   const states = asList(filter.state);
@@ -98,6 +88,13 @@ export async function findPlans(db: Db, filter: PlanFilter = {}): Promise<PlanRe
   const results = asList(filter.result);
   if (results !== undefined) where.push(`result = ANY(${params.add(results)}::text[])`);
   if (filter.label !== undefined) where.push(`label = ${params.add(filter.label)}`);
+  // The parent columns (migration 2, partial index on them), never the JSON record.
+  if (filter.parent !== undefined) {
+    where.push(`parent_plan_id = ${params.add(filter.parent.planId)}`);
+    if (filter.parent.stepId !== undefined) {
+      where.push(`parent_step_id = ${params.add(filter.parent.stepId)}`);
+    }
+  }
   let sql = `SELECT id, data FROM ${db.tables.plans}`;
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
   sql += ' ORDER BY seq DESC';

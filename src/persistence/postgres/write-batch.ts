@@ -9,6 +9,7 @@
  */
 import { ErrorCode, FlowlineError } from '../../errors.js';
 import type { WriteBatch } from '../adapter.js';
+import { parentColumns } from '../plan-filter.js';
 import type { Db } from './sql.js';
 import { Params, jsonParam, lastByKey } from './sql.js';
 import { driverCode } from './storage-error.js';
@@ -52,6 +53,7 @@ export async function writeBatch(db: Db, batch: WriteBatch): Promise<void> {
 
   const plans = lastByKey(batch.plans, (plan) => plan.id);
   if (plans.length > 0) {
+    const parents = plans.map(parentColumns);
     const sql = insertRows(params, t.plans, [
       ['id', 'text', plans.map((p) => p.id)],
       ['label', 'text', plans.map((p) => p.label)],
@@ -60,9 +62,20 @@ export async function writeBatch(db: Db, batch: WriteBatch): Promise<void> {
       ['started_at', 'text', plans.map((p) => p.startedAt ?? null)],
       ['ended_at', 'text', plans.map((p) => p.endedAt ?? null)],
       ['schema_version', 'integer', plans.map((p) => p.schemaVersion)],
+      ['parent_plan_id', 'text', parents.map((p) => p.parentPlanId)],
+      ['parent_step_id', 'bigint', parents.map((p) => p.parentStepId)],
       ['data', 'jsonb', plans.map(jsonParam)],
     ]);
-    const columns = ['label', 'state', 'result', 'started_at', 'ended_at', 'schema_version'];
+    const columns = [
+      'label',
+      'state',
+      'result',
+      'started_at',
+      'ended_at',
+      'schema_version',
+      'parent_plan_id',
+      'parent_step_id',
+    ];
     // `seq` is left alone, so a plan written again keeps its place in the newest-first order.
     parts.push(
       `plans AS (${sql} ON CONFLICT (id) DO UPDATE SET ${updateAll([...columns, 'data'])})`,

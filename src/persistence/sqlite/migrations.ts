@@ -94,6 +94,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX flowline_locks_owner ON flowline_locks (owner_id);
     `,
   },
+  {
+    version: 2,
+    description: 'plans: parent plan and step columns (sub-plans), filled from the stored records',
+    // Only a text `parent.planId` and an integer `parent.stepId` (within JavaScript's safe
+    // integers) are copied, as the adapter's writes do. A row whose JSON is corrupt is left alone
+    // (CASE evaluates json_valid first), so it cannot fail the migration. The index is partial:
+    // most plans are no sub-plans.
+    sql: `
+      ALTER TABLE flowline_plans ADD COLUMN parent_plan_id TEXT;
+      ALTER TABLE flowline_plans ADD COLUMN parent_step_id INTEGER;
+      UPDATE flowline_plans SET
+        parent_plan_id = json_extract(data, '$.parent.planId'),
+        parent_step_id = CASE
+          WHEN json_type(data, '$.parent.stepId') = 'integer'
+           AND json_extract(data, '$.parent.stepId')
+               BETWEEN -9007199254740991 AND 9007199254740991
+          THEN json_extract(data, '$.parent.stepId')
+        END
+      WHERE CASE WHEN json_valid(data) THEN json_type(data, '$.parent.planId') = 'text' END;
+      CREATE INDEX flowline_plans_parent ON flowline_plans (parent_plan_id, parent_step_id, seq)
+        WHERE parent_plan_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this code builds and understands. */

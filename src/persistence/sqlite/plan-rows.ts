@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ErrorCode, FlowlineError } from '../../errors.js';
 import type { PlanFilter, WriteBatch } from '../adapter.js';
+import { parentColumns } from '../plan-filter.js';
 import type { Statements } from './statements.js';
 
 /**
@@ -21,6 +22,7 @@ export function applyBatch(s: Statements, batch: WriteBatch): void {
       startedAt: plan.startedAt ?? null,
       endedAt: plan.endedAt ?? null,
       schemaVersion: plan.schemaVersion,
+      ...parentColumns(plan),
       data: JSON.stringify(plan),
     });
   }
@@ -98,7 +100,7 @@ export class PlanQueries {
 
   /**
    * Plan rows matching `filter`, newest first (by insertion order), with limit and offset applied
-   * by SQLite.
+   * by SQLite. The filter must have passed `checkPlanFilter`.
    */
   find(filter: PlanFilter): PlanRow[] {
     const where: string[] = [];
@@ -106,10 +108,24 @@ export class PlanQueries {
       limit: filter.limit ?? -1,
       offset: filter.offset ?? 0,
     };
-    if (filter.state !== undefined) where.push(match('state', filter.state, params));
-    if (filter.result !== undefined) where.push(match('result', filter.result, params));
+    // The parent columns (migration 2, partial index on them), never the JSON record. A plan has
+    // few sub-plans while a state or a label may have millions of plans, but without statistics
+    // SQLite would rather walk a `(column, seq)` index for the order: the other columns are then
+    // written `+column`, which keeps their indexes out of the plan.
+    const parent = filter.parent;
+    if (parent !== undefined) {
+      where.push('parent_plan_id = @parentPlanId');
+      params.parentPlanId = parent.planId;
+      if (parent.stepId !== undefined) {
+        where.push('parent_step_id = @parentStepId');
+        params.parentStepId = parent.stepId;
+      }
+    }
+    const plus = parent === undefined ? '' : '+';
+    if (filter.state !== undefined) where.push(match('state', filter.state, params, plus));
+    if (filter.result !== undefined) where.push(match('result', filter.result, params, plus));
     if (filter.label !== undefined) {
-      where.push('label = @label');
+      where.push(`${plus}label = @label`);
       params.label = filter.label;
     }
     const key = where.join(' AND ');
@@ -127,19 +143,21 @@ export class PlanQueries {
 
 /**
  * The condition on `column` and its parameter. One value is compared with `=`, so the planner
- * walks the `(column, seq)` index in order; a list becomes one JSON array parameter.
+ * walks the `(column, seq)` index in order; a list becomes one JSON array parameter. `prefix` `+`
+ * keeps the column's index out of the plan.
  */
 function match(
   column: 'state' | 'result',
   value: string | readonly string[],
   params: Params,
+  prefix: '' | '+',
 ): string {
   const values: readonly string[] = typeof value === 'string' ? [value] : value;
   const [only] = values;
   if (values.length === 1 && only !== undefined) {
     params[column] = only;
-    return `${column} = @${column}`;
+    return `${prefix}${column} = @${column}`;
   }
   params[column] = JSON.stringify(values);
-  return `${column} IN (SELECT value FROM json_each(@${column}))`;
+  return `${prefix}${column} IN (SELECT value FROM json_each(@${column}))`;
 }

@@ -20,6 +20,7 @@ import { resolveSqliteOptions } from './options.js';
 import { isForeignKeyViolation, parseStored, storageError } from './sqlite-errors.js';
 import type { RowOwner } from './sqlite-errors.js';
 import { missingPlanError } from './plan-rows.js';
+import { checkPlanFilter } from '../plan-filter.js';
 
 /**
  * Keeps plans in a SQLite file through better-sqlite3: the embedded, durable store of a single
@@ -122,6 +123,7 @@ export class SqliteAdapter implements PersistenceAdapter {
   }
 
   async findPlans(filter: PlanFilter = {}): Promise<PlanRecord[]> {
+    checkPlanFilter(filter, 'findPlans');
     const rows = await this.#submit('findPlans', (open) => open.plans.find(filter));
     return rows.map((row) =>
       parseStored(row.data, 'plan', { filename: this.filename, planId: row.id }),

@@ -28,6 +28,8 @@ export interface PlanParams {
   readonly startedAt: string | null;
   readonly endedAt: string | null;
   readonly schemaVersion: number;
+  readonly parentPlanId: string | null;
+  readonly parentStepId: number | null;
   readonly data: string;
 }
 
@@ -75,12 +77,15 @@ export function prepareStatements(db: Database.Database): Statements {
   return {
     upsertPlan: db.prepare(
       `INSERT INTO flowline_plans
-         (id, label, state, result, started_at, ended_at, schema_version, data)
-       VALUES (@id, @label, @state, @result, @startedAt, @endedAt, @schemaVersion, @data)
+         (id, label, state, result, started_at, ended_at, schema_version,
+          parent_plan_id, parent_step_id, data)
+       VALUES (@id, @label, @state, @result, @startedAt, @endedAt, @schemaVersion,
+               @parentPlanId, @parentStepId, @data)
        ON CONFLICT (id) DO UPDATE SET
          label = excluded.label, state = excluded.state, result = excluded.result,
          started_at = excluded.started_at, ended_at = excluded.ended_at,
-         schema_version = excluded.schema_version, data = excluded.data`,
+         schema_version = excluded.schema_version, parent_plan_id = excluded.parent_plan_id,
+         parent_step_id = excluded.parent_step_id, data = excluded.data`,
     ),
     upsertAction: db.prepare(
       `INSERT INTO flowline_actions (plan_id, id, data) VALUES (?, ?, ?)

@@ -83,6 +83,19 @@ export function expectStorageError(error: unknown, what: string): void {
   ).toBe('STORAGE_ERROR');
 }
 
+/**
+ * Asserts the refusal of a bad argument: an `Error` whose `code` is `INVALID_ARGUMENT` and whose
+ * message names `field` (as `expectStorageError`, `instanceof FlowlineError` is not required).
+ */
+export function expectInvalidArgument(error: unknown, field: string, what: string): void {
+  expect(error, `${what}: must reject with an Error`).toBeInstanceOf(Error);
+  expect(
+    (error as { code?: unknown }).code,
+    `${what}: must reject with a FlowlineError whose code is INVALID_ARGUMENT (got ${String(error)})`,
+  ).toBe('INVALID_ARGUMENT');
+  expect((error as Error).message, `${what}: the message must name ${field}`).toContain(field);
+}
+
 /** Sorted copy of a list of strings, for comparisons where the contract gives no order. */
 export function sorted(values: readonly string[]): string[] {
   return [...values].sort();

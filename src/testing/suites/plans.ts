@@ -13,6 +13,7 @@ import type { PlanFixture } from '../fixtures.js';
 import type { ConformanceHarness } from './harness.js';
 import { expectStorageError, loadExisting, race, rejectionOf, writeFixture } from './harness.js';
 import { registerClaimTests } from './claims.js';
+import { registerParentFilterTests } from './parent-filter.js';
 
 function expectFixture(stored: StoredPlan | undefined, expected: PlanFixture, when: string): void {
   expect(stored, `${when}: loadPlan must find the plan`).toBeDefined();
@@ -328,6 +329,7 @@ export function registerPlanTests(harness: ConformanceHarness): void {
   });
 
   registerClaimTests(harness);
+  registerParentFilterTests(harness);
 
   harness.group('forwardCompatibility', 'forward compatibility', (test) => {
     test('a plan record with schemaVersion and unknown fields survives unchanged', async (adapter) => {

@@ -108,7 +108,7 @@ describe('SqliteAdapter start', () => {
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const rows = db.prepare('SELECT version FROM flowline_migrations').all();
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       db.close();
     }
@@ -125,7 +125,7 @@ describe('SqliteAdapter start', () => {
 
     const error = await rejectionOf(new SqliteAdapter({ filename }).start());
     expect(expectFlowlineError(error, 'STORAGE_ERROR').message).toMatch(
-      /has schema version 99, newer than the latest this version of Flowline knows \(1\); upgrade Flowline/,
+      /has schema version 99, newer than the latest this version of Flowline knows \(2\); upgrade Flowline/,
     );
     const check = new Database(filename, { readonly: true });
     expect(check.prepare('SELECT count(*) AS n FROM flowline_plans').get()).toEqual({ n: 1 });
