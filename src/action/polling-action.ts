@@ -1,8 +1,8 @@
 import { ErrorCode, FlowlineError, toError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../plan/records.js';
 import { Action } from './action.js';
+import { ControlEvent, controlEvent, isControlEvent } from './control-events.js';
 import type { TimeoutEvent } from './timeouts.js';
-import { isMarked } from './timeouts.js';
 
 /** How often a {@link PollingAction} has polled its task, kept in its output. */
 export interface PollAttempts {
@@ -24,7 +24,7 @@ export interface PollEvent {
   readonly $flowline: 'poll';
 }
 
-const POLL: JsonObject = Object.freeze({ $flowline: 'poll' });
+const POLL: JsonObject = controlEvent(ControlEvent.poll);
 
 /**
  * An action that starts a task on an external system and polls it until it is done (Dynflow's
@@ -70,7 +70,7 @@ export abstract class PollingAction<
    * @param event - the event `run` was called with
    */
   static isPoll(event: unknown): event is PollEvent {
-    return isMarked(event, 'poll');
+    return isControlEvent(event, ControlEvent.poll);
   }
 
   /**

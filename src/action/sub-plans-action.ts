@@ -1,6 +1,7 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../plan/records.js';
 import { Action } from './action.js';
+import { ControlEvent, controlEvent, isControlEvent } from './control-events.js';
 import type { ExecutionScope, SubPlan, SubPlanScope } from './context.js';
 import { receiveScope } from './context.js';
 import type { ActionClass, PlanArgs } from './types.js';
@@ -30,8 +31,8 @@ export interface SubPlansBatch {
   readonly size: number;
 }
 
-const NEXT_BATCH: JsonObject = Object.freeze({ $flowline: 'subPlansNextBatch' });
-const RECOUNT: JsonObject = Object.freeze({ $flowline: 'subPlansRecount' });
+const NEXT_BATCH: JsonObject = controlEvent(ControlEvent.subPlansNextBatch);
+const RECOUNT: JsonObject = controlEvent(ControlEvent.subPlansRecount);
 
 /**
  * An action whose run step starts other execution plans, its **sub-plans**, and waits for them
@@ -190,7 +191,7 @@ export abstract class SubPlansAction<
         spawned = bulk;
       }
     } else if (!noticed) {
-      if (event !== undefined && !isNextBatch(event)) {
+      if (event !== undefined && !isControlEvent(event, ControlEvent.subPlansNextBatch)) {
         // Any other event: read the sub-plans' states from the store again.
         subPlans.release();
         await subPlans.track(limit, false);
@@ -295,13 +296,4 @@ export abstract class SubPlansAction<
       { actionId: this.id, planId: this.executionPlanId },
     );
   }
-}
-
-function isNextBatch(event: JsonValue): boolean {
-  return (
-    typeof event === 'object' &&
-    event !== null &&
-    !Array.isArray(event) &&
-    event.$flowline === NEXT_BATCH.$flowline
-  );
 }

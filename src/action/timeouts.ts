@@ -1,9 +1,9 @@
 import type { JsonObject } from '../plan/records.js';
+import { ControlEvent, controlEvent, isControlEvent } from './control-events.js';
 
 /**
- * The event `scheduleTimeout(ms)` plans for its step (Dynflow's `Timeouts::Timeout`). The reserved
- * key `$flowline` marks events the engine's helpers plan, so they cannot be mistaken for an
- * application's own payloads.
+ * The event `scheduleTimeout(ms)` plans for its step (Dynflow's `Timeouts::Timeout`): a control
+ * event (see `control-events.ts`), marked by the reserved key `$flowline`.
  */
 export interface TimeoutEvent {
   readonly $flowline: 'timeout';
@@ -13,20 +13,10 @@ export interface TimeoutEvent {
 
 /** The payload `scheduleTimeout(ms)` plans. @internal */
 export function timeoutEvent(afterMs: number): JsonObject {
-  return { $flowline: 'timeout', afterMs };
+  return controlEvent(ControlEvent.timeout, { afterMs });
 }
 
 /** Whether an event is the one `scheduleTimeout` planned. @internal */
 export function isTimeoutEvent(event: unknown): event is TimeoutEvent {
-  return isMarked(event, 'timeout');
-}
-
-/** Whether `event` is an engine-planned event of the given kind (`{ $flowline: kind, … }`). @internal */
-export function isMarked(event: unknown, kind: string): boolean {
-  return (
-    typeof event === 'object' &&
-    event !== null &&
-    !Array.isArray(event) &&
-    (event as { $flowline?: unknown }).$flowline === kind
-  );
+  return isControlEvent(event, ControlEvent.timeout);
 }

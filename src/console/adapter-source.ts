@@ -1,19 +1,14 @@
-import { ErrorCode, FlowlineError } from '../errors.js';
-import { presentStoredPlan, unreadablePlan } from '../plan/snapshot.js';
 import type {
   PersistenceAdapter,
   PlanFilter,
   StepLogLine,
   WorldRecord,
 } from '../persistence/adapter.js';
-import type { ExecutionPlan, PlanRecord } from '../plan/records.js';
-import type { ChainedPlans, ConsoleSource, LinkedPlan, PlanLookup, SubPlanList } from './source.js';
+import type { ExecutionPlan } from '../plan/records.js';
+import { unreadablePlan } from '../plan/snapshot.js';
+import { PlanReader, isInvalidPlan } from '../world/plan-reader.js';
+import type { ChainedPlans, ConsoleSource, LinkedPlan, PlanLookup } from './source.js';
 import { SEARCH_WINDOW } from './source.js';
-
-/** Plan records read per query when searching the whole store for sub-plans. */
-const SCAN_CHUNK = 500;
-/** Plan records searched at most for sub-plans. */
-const SCAN_LIMIT = 10_000;
 
 /**
  * Reads straight from a started persistence adapter (read-only console). Plans are presented the
@@ -23,23 +18,22 @@ const SCAN_LIMIT = 10_000;
  */
 export class AdapterSource implements ConsoleSource {
   readonly #adapter: PersistenceAdapter;
+  readonly #reader: PlanReader;
   readonly worldId = undefined;
 
   constructor(adapter: PersistenceAdapter) {
     this.#adapter = adapter;
+    this.#reader = new PlanReader(adapter);
   }
 
-  async plans(filter: PlanFilter): Promise<ExecutionPlan[]> {
-    const records = await this.#adapter.findPlans(filter);
-    return this.#loadAll(records);
+  plans(filter: PlanFilter): Promise<ExecutionPlan[]> {
+    return this.#reader.plans(filter, 'findPlans');
   }
 
   async plan(id: string): Promise<PlanLookup> {
     try {
-      const stored = await this.#adapter.loadPlan(id);
-      return stored === undefined
-        ? { kind: 'missing' }
-        : { kind: 'found', plan: presentStoredPlan(stored) };
+      const plan = await this.#reader.plan(id);
+      return plan === undefined ? { kind: 'missing' } : { kind: 'found', plan };
     } catch (error) {
       if (!isInvalidPlan(error)) throw error;
       const records = await this.#adapter.findPlans({ limit: SEARCH_WINDOW });
@@ -59,22 +53,8 @@ export class AdapterSource implements ConsoleSource {
     return this.#adapter.loadLogs(planId, stepId);
   }
 
-  async subPlans(planId: string): Promise<SubPlanList> {
-    const children: PlanRecord[] = [];
-    let searched = 0;
-    let exhausted = false;
-    while (searched < SCAN_LIMIT) {
-      const records = await this.#adapter.findPlans({ offset: searched, limit: SCAN_CHUNK });
-      searched += records.length;
-      children.push(...records.filter((record) => record.parent?.planId === planId));
-      if (records.length < SCAN_CHUNK) {
-        exhausted = true;
-        break;
-      }
-    }
-    // findPlans lists newest first; sub-plans read best in the order they were started.
-    const plans = await this.#loadAll(children.reverse());
-    return { plans, searchedOnly: exhausted ? undefined : searched };
+  subPlans(planId: string): Promise<ExecutionPlan[]> {
+    return this.#reader.subPlans(planId);
   }
 
   async chainedPlans(planId: string): Promise<ChainedPlans> {
@@ -96,24 +76,4 @@ export class AdapterSource implements ConsoleSource {
     const found = await this.plan(id);
     return { id, plan: found.kind === 'found' ? found.plan : undefined };
   }
-
-  /** Loads the plans of records; an unreadable one is shown from its record, marked invalid. */
-  async #loadAll(records: readonly PlanRecord[]): Promise<ExecutionPlan[]> {
-    const plans = await Promise.all(
-      records.map(async (record): Promise<ExecutionPlan[]> => {
-        try {
-          const stored = await this.#adapter.loadPlan(record.id);
-          return stored === undefined ? [] : [presentStoredPlan(stored)];
-        } catch (error) {
-          if (!isInvalidPlan(error)) throw error;
-          return [unreadablePlan(record, error)];
-        }
-      }),
-    );
-    return plans.flat();
-  }
-}
-
-function isInvalidPlan(error: unknown): error is FlowlineError {
-  return error instanceof FlowlineError && error.code === ErrorCode.INVALID_PLAN;
 }

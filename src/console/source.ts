@@ -42,13 +42,6 @@ export interface ChainedPlans {
   readonly waitedForBy: readonly LinkedPlan[];
 }
 
-/** The sub-plans of a plan. */
-export interface SubPlanList {
-  readonly plans: readonly ExecutionPlan[];
-  /** Set when only part of the store was searched; the number of plans searched. */
-  readonly searchedOnly: number | undefined;
-}
-
 /** Read access to plans, the same for both kinds of console. @internal */
 export interface ConsoleSource {
   /** Plans matching the filter, newest first; unreadable ones have `invalid` set. */
@@ -57,8 +50,8 @@ export interface ConsoleSource {
   plan(id: string): Promise<PlanLookup>;
   /** Log lines of one step. */
   stepLog(planId: string, stepId: number): Promise<StepLogLine[]>;
-  /** Plans whose parent is this plan. */
-  subPlans(planId: string): Promise<SubPlanList>;
+  /** Plans whose parent is this plan, oldest first. */
+  subPlans(planId: string): Promise<ExecutionPlan[]>;
   /** Chained plans (none for an unknown plan). */
   chainedPlans(planId: string): Promise<ChainedPlans>;
   /** Registered worlds. */

@@ -2,7 +2,7 @@ import { ErrorCode, FlowlineError } from '../errors.js';
 import type { PlanFilter, StepLogLine, WorldRecord } from '../persistence/adapter.js';
 import type { ExecutionPlan } from '../plan/records.js';
 import type { World } from '../world/world.js';
-import type { ChainedPlans, ConsoleSource, LinkedPlan, PlanLookup, SubPlanList } from './source.js';
+import type { ChainedPlans, ConsoleSource, LinkedPlan, PlanLookup } from './source.js';
 import { SEARCH_WINDOW } from './source.js';
 
 /**
@@ -42,8 +42,8 @@ export class WorldSource implements ConsoleSource {
     return this.#world.stepLog(planId, stepId);
   }
 
-  async subPlans(planId: string): Promise<SubPlanList> {
-    return { plans: await this.#world.subPlans(planId), searchedOnly: undefined };
+  subPlans(planId: string): Promise<ExecutionPlan[]> {
+    return this.#world.subPlans(planId);
   }
 
   async chainedPlans(planId: string): Promise<ChainedPlans> {

@@ -79,6 +79,32 @@ export function storedArguments(args: readonly unknown[], actionName: string): J
   return stored;
 }
 
+/**
+ * The prerequisites given to `world.chain` (one id or a list), checked and without duplicates.
+ *
+ * @throws FlowlineError `INVALID_ARGUMENT` naming the prerequisite that is not a plan id
+ * @internal
+ */
+export function chainPrerequisites(value: unknown): string[] {
+  const ids: unknown = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(ids)) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_ARGUMENT,
+      'world.chain: prerequisiteIds must be a plan id or an array of plan ids',
+    );
+  }
+  return [...new Set(ids as unknown[])].map((id, index) => {
+    if (typeof id !== 'string' || id === '') {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ARGUMENT,
+        `world.chain: prerequisite ${index + 1} must be a plan id (a non-empty string), got ` +
+          String(id),
+      );
+    }
+    return id;
+  });
+}
+
 function toTime(value: unknown, field: 'startAt' | 'startBefore'): number {
   let ms = Number.NaN;
   if (value instanceof Date) ms = value.getTime();

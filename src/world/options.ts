@@ -1,10 +1,14 @@
-import type { Middleware, MiddlewareStack } from '../action/middleware.js';
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from '../action/middleware.js';
+import { MiddlewareStack } from '../action/middleware.js';
 import type { ActionClass } from '../action/types.js';
-import type { Clock } from '../shared/clock.js';
-import type { Executor } from '../executor/executor.js';
+import { ErrorCode, FlowlineError } from '../errors.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import type { StorageRetryPolicy } from '../persistence/resilient-adapter.js';
+import type { Clock } from '../shared/clock.js';
+import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import { consoleLogger } from '../shared/logger.js';
 
 /** Options of `new World(…)`. */
 export interface WorldOptions {
@@ -21,8 +25,11 @@ export interface WorldOptions {
   clock?: Clock;
   /** Where warnings and errors go. @default warnings and errors to the console */
   logger?: Logger;
-  /** The executor, or `false` for a client-only world that plans but does not run. @default a ParallelExecutor */
-  executor?: Executor | false;
+  /**
+   * Whether this world executes plans. `false` makes a client-only world that plans (and operates
+   * on plans in the store) but runs nothing. @default true
+   */
+  executor?: boolean;
   /**
    * Middleware around every action's phases, outermost first; it wraps the actions' own
    * (`static middleware`).
@@ -58,4 +65,102 @@ export interface WorldOptions {
    * such plans wait for a world that does. @default true
    */
   scheduler?: boolean;
+}
+
+/** {@link WorldOptions} checked, with every default filled in. @internal */
+export interface ResolvedWorldOptions {
+  readonly id: string;
+  readonly adapter: PersistenceAdapter | undefined;
+  readonly actions: readonly ActionClass[];
+  readonly concurrency: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly executor: boolean;
+  readonly middleware: MiddlewareStack;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly storageRetry: StorageRetryPolicy | undefined;
+  readonly schedulerPollIntervalMs: number;
+  readonly autoExecute: boolean;
+  readonly scheduler: boolean;
+}
+
+/**
+ * Checks the options of `new World(…)` and fills in the defaults.
+ *
+ * @throws FlowlineError `INVALID_ARGUMENT` naming the first bad option
+ * @internal
+ */
+export function resolveWorldOptions(options: WorldOptions): ResolvedWorldOptions {
+  const concurrency = options.concurrency === undefined ? 10 : options.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw invalid(`concurrency must be a positive integer, got ${String(concurrency)}`);
+  }
+  if (options.id !== undefined && (typeof options.id !== 'string' || options.id === '')) {
+    throw invalid('id must be a non-empty string');
+  }
+  const middleware = options.middleware ?? [];
+  return {
+    id: options.id ?? randomUUID(),
+    adapter: options.adapter,
+    actions: options.actions ?? [],
+    concurrency,
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? consoleLogger,
+    heartbeatIntervalMs: positiveOption(options, 'heartbeatIntervalMs', 5000),
+    heartbeatTimeoutMs: positiveOption(options, 'heartbeatTimeoutMs', 30_000),
+    storageRetry: options.storageRetry,
+    schedulerPollIntervalMs: positiveOption(options, 'schedulerPollIntervalMs', 1000),
+    autoExecute: booleanOption(options, 'autoExecute'),
+    scheduler: booleanOption(options, 'scheduler'),
+    executor: booleanOption(options, 'executor'),
+    middleware:
+      middleware instanceof MiddlewareStack ? middleware : new MiddlewareStack(middleware),
+  };
+}
+
+function invalid(message: string): FlowlineError {
+  return new FlowlineError(ErrorCode.INVALID_ARGUMENT, `World option ${message}`);
+}
+
+/** A boolean world option (default true), checked. */
+function booleanOption(
+  options: WorldOptions,
+  key: 'autoExecute' | 'scheduler' | 'executor',
+): boolean {
+  const value: unknown = options[key];
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') {
+    throw invalid(`${key} must be true or false, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function positiveOption(
+  options: WorldOptions,
+  key: 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'schedulerPollIntervalMs',
+  fallback: number,
+): number {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw invalid(`${key} must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return String(value);
+    case 'object':
+      if (value === null) return 'null';
+      return Array.isArray(value) ? 'an array' : 'an object';
+    default:
+      return `a ${typeof value}`;
+  }
 }

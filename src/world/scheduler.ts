@@ -1,17 +1,11 @@
-import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
+import { ErrorCode, FlowlineError, toError } from '../errors.js';
+import type { DelayedPlanRecord, PersistenceAdapter, StoredPlan } from '../persistence/adapter.js';
+import type { PlanResult } from '../plan/states.js';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import { isoNow } from '../shared/clock.js';
-import type {
-  DelayedPlanRecord,
-  PersistenceAdapter,
-  PlanScoped,
-  StoredPlan,
-} from '../persistence/adapter.js';
-import type { StepRecord } from '../plan/records.js';
-import { computeResult } from '../plan/result.js';
-import type { PlanResult } from '../plan/states.js';
-import { changePlanState, changeStepState } from '../plan/transitions.js';
-import type { EventBuffer, PlanStateEvent } from './events.js';
+import type { PlanStateEvent } from './events.js';
+import type { ScheduledPlans } from './scheduled-plans.js';
+import { delayedPlanLock } from './scheduled-plans.js';
 import type { Logger } from '../shared/logger.js';
 
 /** What the scheduler needs from its world. @internal */
@@ -22,8 +16,8 @@ export interface SchedulerHost {
   readonly logger: Logger;
   /** How often to look for due plans in the store. */
   readonly pollIntervalMs: number;
-  /** A buffer for state changes, flushed once they are stored. */
-  events(): EventBuffer;
+  /** Stores, fails and cancels scheduled plans (the scheduler fails those it cannot start). */
+  readonly scheduled: ScheduledPlans;
   /** Whether this world knows the action class stored under `className`. */
   canPlan(className: string): boolean;
   /**
@@ -31,11 +25,6 @@ export interface SchedulerHost {
    * one write, then starts executing it (without waiting for it to finish).
    */
   startPlan(stored: StoredPlan, record: DelayedPlanRecord): Promise<void>;
-}
-
-/** The lock a world takes on a delayed plan while it starts or fails it. @internal */
-export function delayedPlanLock(planId: string): string {
-  return `delayed:${planId}`;
 }
 
 /** How many stopped prerequisites' results are remembered (a stopped plan never changes). */
@@ -228,7 +217,7 @@ export class Scheduler {
         return;
       }
       if (missed) {
-        await this.#fail(
+        await this.host.scheduled.fail(
           stored,
           new FlowlineError(
             ErrorCode.EXECUTION_WINDOW_MISSED,
@@ -242,7 +231,7 @@ export class Scheduler {
         return;
       }
       if (failed.length > 0) {
-        await this.#fail(
+        await this.host.scheduled.fail(
           stored,
           new FlowlineError(
             ErrorCode.PREREQUISITE_FAILED,
@@ -286,27 +275,6 @@ export class Scheduler {
       if (result === 'error' || result === 'cancelled') failed.push(`${id} (${result})`);
     }
     return { failed };
-  }
-
-  /** Ends a scheduled plan `stopped`/`error` with `error` on its root plan step. */
-  async #fail(stored: StoredPlan, error: FlowlineError, event: string): Promise<void> {
-    const { adapter, clock, logger, worldId } = this.host;
-    const planId = stored.plan.id;
-    const events = this.host.events();
-    const at = isoNow(clock);
-    const changed: PlanScoped<StepRecord>[] = [];
-    const root = stored.steps[0];
-    if (root?.state === 'scheduling') {
-      changeStepState(planId, root, 'error', at, events);
-      root.error = serializeError(error);
-      changed.push({ planId, record: root });
-    }
-    stored.plan.result = root === undefined ? 'error' : computeResult(stored.steps);
-    changePlanState(stored.plan, 'stopped', at, events);
-    stored.plan.history.push({ at, event, worldId });
-    await adapter.write({ plans: [stored.plan], steps: changed, deleteDelayedPlans: [planId] });
-    events.flush();
-    logger.warn(error.message, { planId });
   }
 
   #remember(planId: string, result: PlanResult): void {

@@ -82,27 +82,47 @@ export class SingletonLocks {
   }
 
   /**
-   * Before a plan is executed: a paused plan whose root is a singleton takes its lock again.
+   * Executes a plan with `execute`; before that, a paused plan whose root action is a singleton
+   * takes its lock again (released if the execution does not start).
    *
-   * @param rootClass - the plan's root action class (undefined when not registered here)
-   * @returns whether the lock was taken now (release it if the execution does not start)
+   * @param classOf - the registered class of an action name
    * @throws FlowlineError `SINGLETON_ACTIVE` when another plan of the class is active
    */
-  async reacquire(
+  async relocked<T>(
     planId: string,
-    state: string,
-    rootName: string,
-    rootClass: ActionClass | undefined,
-  ): Promise<boolean> {
-    if (state !== 'paused' || rootClass === undefined || !isSingleton(rootClass)) return false;
+    classOf: (className: string) => ActionClass | undefined,
+    execute: () => Promise<T>,
+  ): Promise<T> {
+    const taken = this.#any ? await this.#relock(planId, classOf) : undefined;
+    if (taken === undefined) return execute();
+    try {
+      return await execute();
+    } catch (error) {
+      await this.release(taken, planId);
+      throw error;
+    }
+  }
+
+  /** @returns the root action's name when its lock was taken now */
+  async #relock(
+    planId: string,
+    classOf: (className: string) => ActionClass | undefined,
+  ): Promise<string | undefined> {
+    const stored = await this.adapter.loadPlan(planId);
+    const root = stored?.actions[0];
+    if (stored === undefined || root === undefined) return undefined;
+    const rootClass = classOf(root.className);
+    if (stored.plan.state !== 'paused' || rootClass === undefined || !isSingleton(rootClass)) {
+      return undefined;
+    }
     await this.idle();
-    if (await this.#take(rootName, planId)) return true;
+    if (await this.#take(root.className, planId)) return root.className;
     const own = await this.adapter.findLocks(planId);
-    if (own.some((lock) => lock.key === singletonLockKey(rootName))) return false;
+    if (own.some((lock) => lock.key === singletonLockKey(root.className))) return undefined;
     throw new FlowlineError(
       ErrorCode.SINGLETON_ACTIVE,
-      `${rootName} is a singleton action and another plan of it is active (not yet paused or ` +
-        `stopped); plan ${planId} stays paused`,
+      `${root.className} is a singleton action and another plan of it is active (not yet paused ` +
+        `or stopped); plan ${planId} stays paused`,
       { planId },
     );
   }

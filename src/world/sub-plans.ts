@@ -9,7 +9,8 @@ import { toExecutionPlan } from '../plan/snapshot.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import type { ExecutionPlan, JsonValue, PlanParent, PlanRecord } from '../plan/records.js';
 import type { PlanResult, PlanState } from '../plan/states.js';
-import { acceptsEvents } from '../plan/states.js';
+import { subPlanNotice, subPlanNoticeOf } from '../action/control-events.js';
+import { deliverEvent } from './event-delivery.js';
 import type { PlanStateEvent } from './events.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -61,18 +62,6 @@ interface Group {
   heard: PlanStateEvent[];
 }
 
-/** The key of a notice the world sends a parent step when one of its sub-plans stops. */
-const NOTICE = '$flowlineSubPlan';
-
-/** The payload of a sub-plan notice. */
-interface Notice {
-  readonly planId: string;
-  readonly state: PlanState;
-  readonly result: PlanResult;
-  /** The world that heard the change (its tracker has already applied it). */
-  readonly worldId: string;
-}
-
 /**
  * Triggers and tracks the sub-plans of run steps (`SubPlansAction`); one per world.
  *
@@ -120,14 +109,35 @@ export class SubPlanTracker implements SubPlanService {
 
   /** The stored plan records of a plan's sub-plans (of one step when given), oldest first. */
   async list(planId: string, stepId?: number): Promise<PlanRecord[]> {
-    const records = await this.host.adapter.findPlans();
-    return records
-      .filter(
-        (record) =>
-          record.parent?.planId === planId &&
-          (stepId === undefined || record.parent.stepId === stepId),
-      )
-      .reverse();
+    const parent = stepId === undefined ? { planId } : { planId, stepId };
+    return (await this.host.adapter.findPlans({ parent })).reverse();
+  }
+
+  /**
+   * As in Dynflow, cancelling a plan cancels the sub-plans it started that have not stopped.
+   *
+   * @param cancel - cancels one plan (`world.cancel`, which comes back here for its own sub-plans)
+   */
+  async cancelChildren(
+    planId: string,
+    force: boolean,
+    cancel: (id: string, options: { force: boolean }) => Promise<void>,
+  ): Promise<void> {
+    const children = await this.host.adapter.findPlans({ parent: { planId } });
+    await Promise.all(
+      children
+        .filter((child) => child.state !== 'stopped')
+        .map((child) =>
+          cancel(child.id, { force }).catch((error: unknown) => {
+            // A sub-plan may stop on its own meanwhile; anything else is worth a log line.
+            if (!(error instanceof FlowlineError && error.code === ErrorCode.INVALID_PLAN_STATE)) {
+              this.host.logger.error(`cancelling sub-plan ${child.id} of plan ${planId} failed`, {
+                error,
+              });
+            }
+          }),
+        ),
+    );
   }
 
   /** Hears a committed plan state change of this world. */
@@ -151,13 +161,13 @@ export class SubPlanTracker implements SubPlanService {
       if (group.noticePending) return;
       group.noticePending = true;
     }
-    const notice: Notice = {
+    const notice = subPlanNotice({
       planId: event.planId,
       state: event.state,
       result: event.result,
       worldId: this.host.worldId,
-    };
-    this.#notify(parent, { [NOTICE]: { ...notice } }).then(
+    });
+    this.#notify(parent, notice).then(
       (sent) => {
         if (!sent && group !== undefined) group.noticePending = false;
       },
@@ -255,7 +265,7 @@ export class SubPlanTracker implements SubPlanService {
 
   async #note(parent: PlanParent, event: JsonValue | undefined): Promise<boolean> {
     const group = this.#groups.get(keyOf(parent));
-    const notice = noticeOf(event);
+    const notice = subPlanNoticeOf(event);
     if (notice === undefined) {
       // A first run or a run after a failure: notices sent before were dropped with the old run.
       if (event === undefined && group !== undefined) group.noticePending = false;
@@ -364,34 +374,16 @@ export class SubPlanTracker implements SubPlanService {
    */
   async #send(parent: PlanParent, payload: JsonValue): Promise<boolean> {
     const host = this.host;
-    const envelope = {
+    const delivery = await deliverEvent(host.adapter, host.executor, {
       id: randomUUID(),
       planId: parent.planId,
       stepId: parent.stepId,
       payload,
       createdAt: isoNow(host.clock),
-    };
-    try {
-      if (host.executor !== undefined && (await host.executor.deliver(envelope))) return true;
-    } catch (error) {
-      if (error instanceof FlowlineError && error.code === ErrorCode.STEP_NOT_SUSPENDED) {
-        return false;
-      }
-      throw error;
-    }
-    const stored = await host.adapter.loadPlan(parent.planId);
-    const step = stored?.steps[parent.stepId - 1];
-    if (stored === undefined || step === undefined) return false;
-    if (stored.plan.state === 'stopped') {
-      // Halted or cancelled: its waiting sub-plans are not started any more.
-      this.#groups.delete(keyOf(parent));
-      return false;
-    }
-    if (!acceptsEvents(step)) {
-      return false;
-    }
-    await host.adapter.enqueueEvent(envelope);
-    return true;
+    });
+    // Halted or cancelled: its waiting sub-plans are not started any more.
+    if (!delivery.accepted && delivery.planStopped) this.#groups.delete(keyOf(parent));
+    return delivery.accepted;
   }
 }
 
@@ -440,22 +432,6 @@ function categoryOf(state: PlanState, result: PlanResult): Category {
 
 function keyOf(parent: PlanParent): string {
   return `${parent.planId}#${parent.stepId}`;
-}
-
-function noticeOf(event: JsonValue | undefined): Notice | undefined {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return undefined;
-  const notice = event[NOTICE];
-  if (typeof notice !== 'object' || notice === null || Array.isArray(notice)) return undefined;
-  const { planId, state, result, worldId } = notice;
-  if (typeof planId !== 'string' || typeof state !== 'string' || typeof result !== 'string') {
-    return undefined;
-  }
-  return {
-    planId,
-    state: state as PlanState,
-    result: result as PlanResult,
-    worldId: typeof worldId === 'string' ? worldId : '',
-  };
 }
 
 /**

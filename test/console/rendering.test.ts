@@ -77,7 +77,7 @@ describe('the class filter', () => {
       },
       plan: async () => ({ kind: 'missing' }),
       stepLog: async () => [],
-      subPlans: async () => ({ plans: [], searchedOnly: undefined }),
+      subPlans: async () => [],
       chainedPlans: async () => ({ waitsFor: [], waitedForBy: [] }),
       worlds: async () => [],
     };

@@ -3,7 +3,7 @@ import type { Flash } from '../flash.js';
 import { badge, duration, elapsedMs, facts, progressBar, time } from '../format.js';
 import type { SafeHtml } from '../html.js';
 import { html } from '../html.js';
-import type { ChainedPlans, LinkedPlan, SubPlanList, UnreadablePlan } from '../source.js';
+import type { ChainedPlans, LinkedPlan, UnreadablePlan } from '../source.js';
 import { flowGraph, legend } from './flow-graph.js';
 import type { PageContext } from './layout.js';
 import { layout } from './layout.js';
@@ -13,7 +13,7 @@ import { isActive, planTable } from './plan-table.js';
 /** Everything the plan page shows. */
 export interface PlanDetail {
   readonly plan: ExecutionPlan;
-  readonly subPlans: SubPlanList;
+  readonly subPlans: readonly ExecutionPlan[];
   readonly chained: ChainedPlans;
 }
 
@@ -143,15 +143,9 @@ export function planDetailPage(ctx: PageContext, detail: PlanDetail, flash?: Fla
       <section class="sub-plans">
         <h2>Sub-plans</h2>
         ${
-          detail.subPlans.searchedOnly !== undefined &&
-          html`<p class="note">
-            Only the newest ${detail.subPlans.searchedOnly} plans were searched.
-          </p>`
-        }
-        ${
-          detail.subPlans.plans.length === 0
+          detail.subPlans.length === 0
             ? html`<p class="muted">None.</p>`
-            : planTable(detail.subPlans.plans, links)
+            : planTable(detail.subPlans, links)
         }
       </section>`,
   });
