@@ -15,6 +15,7 @@ const shared: Options = {
 /** The library's entry points, built for both `import` and `require`. */
 const library = {
   index: 'src/index.ts',
+  'adapter/index': 'src/persistence/index.ts',
   'sqlite/index': 'src/persistence/sqlite/index.ts',
   'postgres/index': 'src/persistence/postgres/index.ts',
   'console/index': 'src/console/index.ts',

@@ -3,75 +3,108 @@
  *
  * @packageDocumentation
  */
-export { Action } from './action/action.js';
-export { PollingAction } from './action/polling-action.js';
-export type { PollAttempts, PollEvent, PollingOutput } from './action/polling-action.js';
-export type { TimeoutEvent } from './action/timeouts.js';
-export { SubPlansAction } from './action/sub-plans-action.js';
-export type { SubPlan, SubPlansBatch, SubPlansOutput } from './action/sub-plans-action.js';
-export { ExecutionPlanHooks } from './action/execution-plan-hooks.js';
-export { MiddlewareStack } from './action/middleware.js';
-export type { Middleware, MiddlewareContext, MiddlewarePlacement } from './action/middleware.js';
-export type { HookEntry, HookEvent } from './action/execution-plan-hooks.js';
-export type { OutputReference, ReferenceBrand } from './action/output-reference.js';
-export type { StepLog, StepLogLevel } from './action/step-log.js';
-export type { RetryOptions } from './action/step-options.js';
-export type { SuspendedAction } from './action/suspend.js';
+import type {
+  DelayedPlanRecord as AdapterDelayedPlanRecord,
+  EventEnvelope as AdapterEventEnvelope,
+  LockRecord as AdapterLockRecord,
+  PlanDependency as AdapterPlanDependency,
+  PlanScoped as AdapterPlanScoped,
+  StepClaim as AdapterStepClaim,
+  StoredPlan as AdapterStoredPlan,
+  WriteBatch as AdapterWriteBatch,
+} from './persistence/index.js';
+
+export {
+  Action,
+  ExecutionPlanHooks,
+  MiddlewareStack,
+  PollingAction,
+  SubPlansAction,
+} from './action/index.js';
 export type {
   ActionClass,
   AnyAction,
+  HookEntry,
+  HookEvent,
   InputOf,
+  Middleware,
+  MiddlewareContext,
+  MiddlewarePlacement,
   OutputOf,
+  OutputReference,
   PlanArgs,
   Planned,
+  PollAttempts,
+  PollEvent,
+  PollingOutput,
+  ReferenceBrand,
   RescueStrategy,
-} from './action/types.js';
+  RetryOptions,
+  StepLog,
+  StepLogLevel,
+  SubPlan,
+  SubPlansBatch,
+  SubPlansOutput,
+  SuspendedAction,
+  TimeoutEvent,
+} from './action/index.js';
 export { ErrorCode, FlowlineError } from './errors.js';
 export type { ErrorDetails, SerializedError } from './errors.js';
-export type { Clock, TimerHandle } from './shared/clock.js';
-export { systemClock } from './shared/clock.js';
-export type { Executor, ExecutorContext } from './executor/executor.js';
-export { ParallelExecutor } from './executor/parallel-executor.js';
+export type { Clock, LogMeta, Logger, TimerHandle } from './shared/index.js';
+export { consoleLogger, silentLogger, systemClock } from './shared/index.js';
 export type {
-  DelayedPlanRecord,
-  EventEnvelope,
-  LockRecord,
   PersistenceAdapter,
-  PlanDependency,
   PlanFilter,
-  PlanScoped,
-  StepClaim,
   StepLogLine,
-  StoredPlan,
+  StorageRetryPolicy,
   WorldRecord,
-  WriteBatch,
-} from './persistence/adapter.js';
-export type { StorageRetryPolicy } from './persistence/resilient-adapter.js';
-export { MemoryAdapter } from './persistence/memory-adapter.js';
-export type { AtomFlow, ComposedFlow, ConcurrenceFlow, Flow, SequenceFlow } from './plan/flow.js';
+} from './persistence/index.js';
+export { MemoryAdapter } from './persistence/index.js';
 export type {
   ActionRecord,
+  AtomFlow,
+  ComposedFlow,
+  ConcurrenceFlow,
   ExecutionPlan,
+  Flow,
   HistoryEntry,
   JsonObject,
   JsonValue,
+  Phase,
   PlanParent,
   PlanRecord,
+  SequenceFlow,
   StepAttempt,
   StepRecord,
-} from './plan/records.js';
-export { SCHEMA_VERSION } from './plan/records.js';
-export { PlanResult, PlanState, StepState } from './plan/states.js';
-export type { Phase } from './plan/states.js';
+} from './plan/index.js';
+export { PlanResult, PlanState, SCHEMA_VERSION, StepState } from './plan/index.js';
 export type {
+  DelayOptions,
   PlanStateEvent,
   StepStateEvent,
+  TimeInput,
+  Triggered,
   WorldEventListener,
   WorldEventMap,
-} from './world/events.js';
-export type { DelayOptions, TimeInput } from './world/delay.js';
-export type { LogMeta, Logger } from './shared/logger.js';
-export { consoleLogger, silentLogger } from './shared/logger.js';
-export type { WorldOptions } from './world/options.js';
-export type { Triggered } from './world/world.js';
-export { World } from './world/world.js';
+  WorldOptions,
+} from './world/index.js';
+export { World } from './world/index.js';
+
+// Adapter-author types: they moved to `flowline/adapter`, and stay here for one minor version.
+
+/** @deprecated Import it from `flowline/adapter`; this re-export goes in the next minor version. */
+export type DelayedPlanRecord = AdapterDelayedPlanRecord;
+/** @deprecated Import it from `flowline/adapter`; this re-export goes in the next minor version. */
+export type EventEnvelope = AdapterEventEnvelope;
+/** @deprecated Import it from `flowline/adapter`; this re-export goes in the next minor version. */
+export type LockRecord = AdapterLockRecord;
+/** @deprecated Import it from `flowline/adapter`; this re-export goes in the next minor version. */
+export type PlanDependency = AdapterPlanDependency;
+/** @deprecated Import it from `flowline/adapter`; this re-export goes in the next minor version. */
+export type PlanScoped<T> = AdapterPlanScoped<T>;
+/** @deprecated Import it from `flowline/adapter`; this re-export goes in the next minor version. */
+export type StepClaim = AdapterStepClaim;
+/** @deprecated Import it from `flowline/adapter`; this re-export goes in the next minor version. */
+export type StoredPlan = AdapterStoredPlan;
+/** @deprecated Import it from `flowline/adapter`; this re-export goes in the next minor version. */
+export type WriteBatch = AdapterWriteBatch;

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryAdapter, World, silentLogger } from '../../src/index.js';
-import type { PlanFilter, PlanRecord, StoredPlan } from '../../src/index.js';
+import type { PlanFilter, PlanRecord, StoredPlan } from '../../src/persistence/index.js';
 import { createConsole } from '../../src/console/index.js';
 import { nextEvent, recordingLogger } from '../helpers/world.js';
 import { ACTIONS, Client, Closer, Echo, Flaky, Pipeline } from './helpers.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock, PersistenceAdapter, WriteBatch } from '../../src/index.js';
+import type { Clock, PersistenceAdapter } from '../../src/index.js';
+import type { WriteBatch } from '../../src/persistence/index.js';
 import { Action, FlowlineError, MemoryAdapter, World } from '../../src/index.js';
 import { recordingLogger } from '../helpers/world.js';
 

@@ -28,8 +28,9 @@ export const consoleCommand: Command = {
 
 Serve the web console on the store and print its URL; runs until Ctrl+C
 (SIGINT) or SIGTERM. Without --actions the console is read-only; with it, the
-console starts a world on the store (an executor like any other) so that plans
-can be resumed, cancelled and halted from the browser.
+console starts a world on the store so that plans can be resumed, cancelled and
+halted from the browser; that world runs only the plans operated on from the
+console (it leaves plans other worlds left running, and delayed plans, alone).
 
 Options:
   --port <port>      TCP port, 0 for any free one (default ${DEFAULT_PORT})

@@ -29,8 +29,9 @@ const COMMON_HELP = `  --actions <module> a JavaScript or TypeScript module expo
 Why --actions: the store holds each action's class name, input and output, not
 its code. To run steps (or ask actions to cancel their work), this command
 starts a world on the store in this process, and that world must know the
-classes. While it runs it is an executor like any other: it also recovers
-plans left running by a world that died, and starts delayed plans that are due.`;
+classes. It does this command's work only: it does not take over plans other
+worlds left running, nor start delayed or chained plans that come due (your
+application's worlds do that).`;
 
 const HELP: Readonly<Record<Operation, string>> = {
   resume: `Usage: flowline resume <id> --actions <module> [options]

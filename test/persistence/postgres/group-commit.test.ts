@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/index.js';
-import type { StoredPlan } from '../../../src/index.js';
+import type { StoredPlan } from '../../../src/persistence/index.js';
 import type { PostgresAdapter } from '../../../src/persistence/postgres/index.js';
 import { useTestDatabase } from '../../helpers/postgres.js';
 import { actionRecord, planRecord, scoped, stepRecord } from '../../helpers/records.js';

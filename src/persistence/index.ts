@@ -1,0 +1,38 @@
+/**
+ * `flowline/adapter`: what an adapter author needs. The {@link PersistenceAdapter} contract with
+ * every record type it stores and returns, the filter check every adapter applies to `findPlans`,
+ * and the in-memory adapter (a small, complete example of the contract). The SQLite and PostgreSQL
+ * adapters have their own entries (`flowline/sqlite`, `flowline/postgres`); the conformance suite
+ * every adapter runs is in `flowline/testing`.
+ *
+ * @packageDocumentation
+ */
+export type {
+  DelayedPlanRecord,
+  EventEnvelope,
+  LockRecord,
+  PersistenceAdapter,
+  PlanDependency,
+  PlanFilter,
+  PlanScoped,
+  StepClaim,
+  StepLogLine,
+  StoredPlan,
+  WorldRecord,
+  WriteBatch,
+} from './adapter.js';
+export type {
+  ActionRecord,
+  HistoryEntry,
+  JsonObject,
+  JsonValue,
+  PlanParent,
+  PlanRecord,
+  StepAttempt,
+  StepRecord,
+} from '../plan/records.js';
+export { SCHEMA_VERSION } from '../plan/records.js';
+export type { PlanResult, PlanState, StepState, Phase } from '../plan/states.js';
+export { MemoryAdapter } from './memory-adapter.js';
+export { checkPlanFilter } from './plan-filter.js';
+export type { StorageRetryPolicy } from './resilient-adapter.js';

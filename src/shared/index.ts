@@ -1,0 +1,9 @@
+/**
+ * Small pieces every layer uses: the clock (the only source of time and timers in the engine), the
+ * logger interface with its two stock loggers, and tiny pure helpers.
+ */
+export { isoNow, systemClock } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { isThenable } from './is-thenable.js';
+export { consoleLogger, silentLogger } from './logger.js';
+export type { LogMeta, Logger } from './logger.js';

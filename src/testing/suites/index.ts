@@ -1,0 +1,10 @@
+/**
+ * The groups of the adapter conformance suite (plans, claims and findPlans, queues, coordination)
+ * and the harness that registers them.
+ */
+export * from './claims.js';
+export * from './coordination.js';
+export * from './harness.js';
+export * from './parent-filter.js';
+export * from './plans.js';
+export * from './queues.js';
