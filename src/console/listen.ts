@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConsoleHandler } from './handler.js';
 import type { ResolvedConsoleOptions } from './options.js';
-import { describe, invalid } from './options.js';
+import { describeValue } from '../shared/describe-value.js';
+import { invalid } from './options.js';
 import { isLoopbackHost } from './security.js';
 
 /** Options of `console.listen()`. */
@@ -73,7 +74,7 @@ export async function listenConsole(
 function listenOptions(options: unknown): { port: number; host: string } {
   if (options === undefined) return { port: 0, host: '127.0.0.1' };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalid(`listen: options must be an object, got ${describe(options)}`);
+    throw invalid(`listen: options must be an object, got ${describeValue(options)}`);
   }
   const given = options as Record<string, unknown>;
   for (const key of Object.keys(given)) {
@@ -86,10 +87,12 @@ function listenOptions(options: unknown): { port: number; host: string } {
     port !== undefined &&
     (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
   ) {
-    throw invalid(`listen: option port must be an integer from 0 to 65535, got ${describe(port)}`);
+    throw invalid(
+      `listen: option port must be an integer from 0 to 65535, got ${describeValue(port)}`,
+    );
   }
   if (host !== undefined && (typeof host !== 'string' || host.trim() === '')) {
-    throw invalid(`listen: option host must be a non-empty string, got ${describe(host)}`);
+    throw invalid(`listen: option host must be a non-empty string, got ${describeValue(host)}`);
   }
   return {
     port: port ?? 0,

@@ -3,6 +3,7 @@ import type { PersistenceAdapter } from '../persistence/adapter.js';
 import type { Logger } from '../shared/logger.js';
 import { consoleLogger } from '../shared/logger.js';
 import type { World } from '../world/world.js';
+import { describeValue } from '../shared/describe-value.js';
 
 /** Options shared by both kinds of console. */
 interface CommonConsoleOptions {
@@ -78,7 +79,9 @@ const BASE_PATH = /^(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/;
  */
 export function resolveConsoleOptions(options: unknown): ResolvedConsoleOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalid(`options must be an object with a world or an adapter, got ${describe(options)}`);
+    throw invalid(
+      `options must be an object with a world or an adapter, got ${describeValue(options)}`,
+    );
   }
   const given = options as Record<string, unknown>;
   for (const key of Object.keys(given)) {
@@ -99,7 +102,7 @@ export function resolveConsoleOptions(options: unknown): ResolvedConsoleOptions 
     if (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH) {
       throw invalid(
         `option token must be a string of at least ${MIN_TOKEN_LENGTH} characters, got ` +
-          (typeof token === 'string' ? `${token.length} characters` : describe(token)),
+          (typeof token === 'string' ? `${token.length} characters` : describeValue(token)),
       );
     }
     if (!/^[\x21-\x7e]+$/.test(token)) {
@@ -108,12 +111,14 @@ export function resolveConsoleOptions(options: unknown): ResolvedConsoleOptions 
   }
   if (basePath !== undefined) {
     if (typeof basePath !== 'string' || !basePath.startsWith('/')) {
-      throw invalid(`option basePath must be a path starting with '/', got ${describe(basePath)}`);
+      throw invalid(
+        `option basePath must be a path starting with '/', got ${describeValue(basePath)}`,
+      );
     }
     if (basePath !== '/' && !BASE_PATH.test(basePath.replace(/\/$/, ''))) {
       throw invalid(
         `option basePath must be a plain path such as '/flowline' (letters, digits and - . _ ~ ` +
-          `in each segment), got ${describe(basePath)}`,
+          `in each segment), got ${describeValue(basePath)}`,
       );
     }
   }
@@ -125,7 +130,7 @@ export function resolveConsoleOptions(options: unknown): ResolvedConsoleOptions 
       heartbeatTimeoutMs <= 0)
   ) {
     throw invalid(
-      `option heartbeatTimeoutMs must be a positive number of milliseconds, got ${describe(heartbeatTimeoutMs)}`,
+      `option heartbeatTimeoutMs must be a positive number of milliseconds, got ${describeValue(heartbeatTimeoutMs)}`,
     );
   }
   return {
@@ -151,7 +156,7 @@ function requireMethods(
       : methods;
   if (missing.length > 0) {
     throw invalid(
-      `option ${name} must be ${what}, got ${describe(value)}` +
+      `option ${name} must be ${what}, got ${describeValue(value)}` +
         (typeof value === 'object' && value !== null ? ` without ${missing.join(', ')}` : ''),
     );
   }
@@ -160,13 +165,4 @@ function requireMethods(
 /** An `INVALID_ARGUMENT` error of `createConsole`. @internal */
 export function invalid(message: string): FlowlineError {
   return new FlowlineError(ErrorCode.INVALID_ARGUMENT, `createConsole: ${message}`);
-}
-
-/** A short description of a value for error messages. @internal */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  return `a ${Array.isArray(value) ? 'array' : typeof value}`;
 }

@@ -6,6 +6,7 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { PlanRecord } from '../plan/records.js';
 import type { PlanFilter } from './adapter.js';
+import { describeValue } from '../shared/describe-value.js';
 
 /**
  * Checks the fields of a plan filter that a store cannot take as they are: `limit` and `offset`
@@ -20,7 +21,7 @@ export function checkPlanFilter(filter: PlanFilter, where: string): void {
   const fail = (field: string, expected: string, value: unknown): never => {
     throw new FlowlineError(
       ErrorCode.INVALID_ARGUMENT,
-      `${where} filter ${field} must be ${expected}, got ${describe(value)}`,
+      `${where} filter ${field} must be ${expected}, got ${describeValue(value)}`,
     );
   };
   for (const field of ['limit', 'offset'] as const) {
@@ -69,25 +70,4 @@ export function parentColumns(plan: PlanRecord): ParentColumns {
     parentStepId:
       typeof planId === 'string' && Number.isSafeInteger(stepId) ? (stepId as number) : null,
   };
-}
-
-function describe(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-    case 'boolean':
-      return String(value);
-    case 'bigint':
-      return `${value}n`;
-    case 'undefined':
-      return 'undefined';
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return 'a symbol';
-    default:
-      if (value === null) return 'null';
-      return Array.isArray(value) ? 'an array' : 'an object';
-  }
 }

@@ -4,6 +4,7 @@
  */
 export { isoNow, systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
+export { describeValue } from './describe-value.js';
 export { isThenable } from './is-thenable.js';
 export { consoleLogger, silentLogger } from './logger.js';
 export type { LogMeta, Logger } from './logger.js';

@@ -1,6 +1,7 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { JsonValue } from '../plan/records.js';
 import { toJson } from '../plan/serialization.js';
+import { describeValue } from '../shared/describe-value.js';
 
 /** A point in time: a `Date`, an ISO 8601 string, or milliseconds since the epoch. */
 export type TimeInput = Date | string | number;
@@ -135,10 +136,6 @@ function describe(value: unknown): string {
   if (value instanceof Date) {
     return Number.isNaN(value.getTime()) ? 'an invalid Date' : `the Date ${value.toISOString()}`;
   }
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null) return 'null';
   if (value === undefined) return 'nothing (undefined)';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+  return describeValue(value);
 }

@@ -9,6 +9,7 @@ import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { consoleLogger } from '../shared/logger.js';
+import { describeValue } from '../shared/describe-value.js';
 
 /** Options of `new World(…)`. */
 export interface WorldOptions {
@@ -131,7 +132,7 @@ function booleanOption(
   const value: unknown = options[key];
   if (value === undefined) return true;
   if (typeof value !== 'boolean') {
-    throw invalid(`${key} must be true or false, got ${describe(value)}`);
+    throw invalid(`${key} must be true or false, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -147,20 +148,4 @@ function positiveOption(
     throw invalid(`${key} must be a positive number of milliseconds, got ${String(value)}`);
   }
   return value;
-}
-
-function describe(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return String(value);
-    case 'object':
-      if (value === null) return 'null';
-      return Array.isArray(value) ? 'an array' : 'an object';
-    default:
-      return `a ${typeof value}`;
-  }
 }

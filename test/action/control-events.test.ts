@@ -6,6 +6,7 @@ import {
   subPlanNotice,
   subPlanNoticeOf,
 } from '../../src/action/control-events.js';
+import type { JsonValue } from '../../src/index.js';
 import { PollingAction, SubPlansAction } from '../../src/index.js';
 
 describe('control events', () => {
@@ -46,7 +47,7 @@ describe('control events', () => {
   });
 
   it('a payload that is not a notice is none', () => {
-    for (const event of [
+    const events: (JsonValue | undefined)[] = [
       undefined,
       null,
       'x',
@@ -55,7 +56,8 @@ describe('control events', () => {
       { $flowline: 'subPlanNotice', planId: 1, state: 'stopped', result: 'success' },
       { $flowlineSubPlan: 'p' },
       { $flowlineSubPlan: { planId: 'p', state: 'stopped' } },
-    ]) {
+    ];
+    for (const event of events) {
       expect(subPlanNoticeOf(event), JSON.stringify(event)).toBeUndefined();
     }
   });

@@ -1,4 +1,5 @@
 import { ErrorCode, FlowlineError } from '../../errors.js';
+import { describeValue } from '../../shared/describe-value.js';
 
 /** Options of `new SqliteAdapter(…)`. */
 export interface SqliteAdapterOptions {
@@ -42,14 +43,16 @@ const MAX_BUSY_TIMEOUT_MS = 2 ** 31 - 1;
  */
 export function resolveSqliteOptions(options: unknown): ResolvedSqliteOptions {
   if (typeof options !== 'object' || options === null) {
-    throw invalid(`options must be an object with a filename, got ${describe(options)}`);
+    throw invalid(`options must be an object with a filename, got ${describeValue(options)}`);
   }
   const { filename, synchronous, busyTimeoutMs } = options as Record<string, unknown>;
   if (typeof filename !== 'string' || filename === '') {
-    throw invalid(`option filename must be a non-empty string, got ${describe(filename)}`);
+    throw invalid(`option filename must be a non-empty string, got ${describeValue(filename)}`);
   }
   if (synchronous !== undefined && synchronous !== 'FULL' && synchronous !== 'NORMAL') {
-    throw invalid(`option synchronous must be 'FULL' or 'NORMAL', got ${describe(synchronous)}`);
+    throw invalid(
+      `option synchronous must be 'FULL' or 'NORMAL', got ${describeValue(synchronous)}`,
+    );
   }
   if (
     busyTimeoutMs !== undefined &&
@@ -59,7 +62,7 @@ export function resolveSqliteOptions(options: unknown): ResolvedSqliteOptions {
       busyTimeoutMs > MAX_BUSY_TIMEOUT_MS)
   ) {
     throw invalid(
-      `option busyTimeoutMs must be an integer from 0 to ${MAX_BUSY_TIMEOUT_MS}, got ${describe(busyTimeoutMs)}`,
+      `option busyTimeoutMs must be an integer from 0 to ${MAX_BUSY_TIMEOUT_MS}, got ${describeValue(busyTimeoutMs)}`,
     );
   }
   return {
@@ -71,12 +74,4 @@ export function resolveSqliteOptions(options: unknown): ResolvedSqliteOptions {
 
 function invalid(message: string): FlowlineError {
   return new FlowlineError(ErrorCode.INVALID_ARGUMENT, `SqliteAdapter: ${message}`);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  return `a ${Array.isArray(value) ? 'array' : typeof value}`;
 }
