@@ -6,11 +6,16 @@ import type { StateChanges } from '../plan/transitions.js';
 import type { Logger } from '../shared/logger.js';
 import type { Clock } from '../shared/clock.js';
 
-/** What a world hands its executor when it starts. */
+/**
+ * What a world hands its executor when it starts.
+ *
+ * @internal
+ */
 export interface ExecutorContext {
   readonly worldId: string;
+  /** The world's store (failures already `FlowlineError`s, transient ones retried). */
   readonly adapter: PersistenceAdapter;
-  /** @internal */
+  /** The world's actions: the executor instantiates them by name. */
   readonly registry: ActionRegistry;
   /** A new buffer of state changes, emitted as world events once `flush`ed (after their write). */
   readonly stateChanges: () => StateChanges;
@@ -36,7 +41,10 @@ export interface SubPlanService {
 
 /**
  * Runs execution plans: their run flow, then their finalize flow. The world plans; the executor
- * executes. Replace it to change how steps are scheduled.
+ * executes. Internal: the world makes its own (`ParallelExecutor`); this interface is the seam
+ * between the two layers, not an extension point (its context carries engine internals).
+ *
+ * @internal
  */
 export interface Executor {
   /** Called once by `world.start()`. */

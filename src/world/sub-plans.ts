@@ -75,9 +75,9 @@ interface Group {
  *   (through the store, so it also reaches a parent executed elsewhere or after a restart); a
  *   parent step that no longer waits (failed, or its plan stopped) does not get it: it re-reads its
  *   sub-plans when it runs again.
- * - What is tracked in memory is rebuilt from the store (one listing of the plans) when a parent
- *   step runs in a world that does not track it yet: after a restart, on another process, or on
- *   resume.
+ * - What is tracked in memory is rebuilt from the store (the sub-plans found by their parent link)
+ *   when a parent step runs in a world that does not track it yet: after a restart, on another
+ *   process, or on resume.
  *
  * @internal
  */
