@@ -1,4 +1,5 @@
-import { ErrorCode, FlowlineError } from '../errors.js';
+import { ErrorCode, FlowlineError, toError } from '../errors.js';
+import { describeValue } from '../shared/describe-value.js';
 import { Action } from './action.js';
 import { ExecutionPlanHooks } from './execution-plan-hooks.js';
 import { MiddlewareStack } from './middleware.js';
@@ -12,6 +13,8 @@ import type { ActionClass } from './types.js';
 export class ActionRegistry {
   readonly #byName = new Map<string, ActionClass>();
   readonly #names = new Map<ActionClass, string>();
+  /** What each registered class's `subscribe()` named, checked when it was registered. */
+  readonly #subscriptions = new Map<ActionClass, readonly ActionClass[]>();
   #subscribers: Map<ActionClass, ActionClass[]> | undefined;
   #hooks = false;
   #worldMiddleware = new MiddlewareStack();
@@ -91,8 +94,10 @@ export class ActionRegistry {
         );
       }
     }
+    const targets = subscriptionsOf(cls, name);
     this.#byName.set(name, cls);
     this.#names.set(cls, name);
+    if (targets.length > 0) this.#subscriptions.set(cls, targets);
     if (cls.executionPlanHooks?.empty === false) this.#hooks = true;
   }
 
@@ -122,11 +127,8 @@ export class ActionRegistry {
 
   #buildSubscriptions(): Map<ActionClass, ActionClass[]> {
     const map = new Map<ActionClass, ActionClass[]>();
-    for (const cls of this.#byName.values()) {
-      if (typeof cls.subscribe !== 'function') continue;
-      const targets: ActionClass | readonly ActionClass[] = cls.subscribe();
-      const list: readonly ActionClass[] = isList(targets) ? targets : [targets];
-      for (const target of list) {
+    for (const [cls, targets] of this.#subscriptions) {
+      for (const target of targets) {
         const list = map.get(target) ?? [];
         list.push(cls);
         map.set(target, list);
@@ -141,6 +143,40 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-function isList(value: ActionClass | readonly ActionClass[]): value is readonly ActionClass[] {
-  return Array.isArray(value);
+/**
+ * The classes `cls.subscribe()` names, called once when `cls` is registered: it must return an
+ * action class or an array of them.
+ *
+ * @throws FlowlineError `INVALID_ACTION` when `subscribe()` throws or returns anything else
+ */
+function subscriptionsOf(cls: ActionClass, name: string): readonly ActionClass[] {
+  const subscribe: unknown = (cls as { subscribe?: unknown }).subscribe;
+  if (subscribe === undefined) return [];
+  if (typeof subscribe !== 'function') {
+    throw new FlowlineError(
+      ErrorCode.INVALID_ACTION,
+      `cannot register ${name}: static subscribe must be a method, got ${describeValue(subscribe)}`,
+    );
+  }
+  let returned: unknown;
+  try {
+    returned = (subscribe as () => unknown).call(cls);
+  } catch (error) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_ACTION,
+      `cannot register ${name}: its subscribe() threw: ${toError(error).message}`,
+      { cause: error },
+    );
+  }
+  const list: readonly unknown[] = Array.isArray(returned) ? returned : [returned];
+  list.forEach((target, index) => {
+    if (typeof target !== 'function' || !((target as ActionClass).prototype instanceof Action)) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ACTION,
+        `cannot register ${name}: subscribe() must return an action class or an array of them, ` +
+          `got ${Array.isArray(returned) ? `${describeValue(target)} at index ${index}` : describeValue(target)}`,
+      );
+    }
+  });
+  return list as readonly ActionClass[];
 }

@@ -2,7 +2,7 @@ import { ErrorCode, FlowlineError, toError } from '../errors.js';
 import { planNotFound } from '../plan/plan-errors.js';
 import type { StepLogLine, StepRecord, StoredPlan } from '../plan/records.js';
 import { changePlanState } from '../plan/transitions.js';
-import type { PlanScoped, WriteBatch } from '../persistence/adapter.js';
+import type { PersistenceAdapter, PlanScoped, WriteBatch } from '../persistence/adapter.js';
 import { isoNow } from '../shared/clock.js';
 import type { ExecutorContext } from './executor.js';
 import type { PlanRuntime } from './plan-runtime.js';
@@ -20,8 +20,8 @@ import { finalizePhaseOver, settlement } from './runtime-mode.js';
 export class Executions {
   /** Plans being executed here, by id. */
   readonly running = new Map<string, PlanRuntime>();
-  /** Plans being taken into execution (locked, loading). */
-  readonly #starting = new Set<string>();
+  /** Plans being taken into execution (locked, loading), with the promise of that take. */
+  readonly #starting = new Map<string, Promise<unknown>>();
   /** Plan-level writes of plans that just paused or stopped. */
   readonly #settling = new Set<Promise<void>>();
   /** Aborted by close(): retries waiting for their backoff give up at once. */
@@ -39,6 +39,33 @@ export class Executions {
     return this.#closing.signal.aborted;
   }
 
+  /**
+   * Reserves a plan for execution here: takes its lock and counts it as being taken into
+   * execution, so operations on it wait ({@link Executions.started}) until `starting` takes it.
+   *
+   * @returns `undefined` when another world holds the lock
+   */
+  async reserve(planId: string): Promise<ReservationEntry | undefined> {
+    if (!(await this.lock(planId))) return undefined;
+    let settle!: () => void;
+    const promise = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    const entry: ReservationEntry = {
+      planId,
+      settle: () => {
+        if (this.#starting.get(planId) === promise) this.#starting.delete(planId);
+        settle();
+      },
+      release: async () => {
+        entry.settle();
+        if (!this.running.has(planId)) await this.unlock(planId);
+      },
+    };
+    this.#starting.set(planId, promise);
+    return entry;
+  }
+
   /** Whether this world executes the plan now, or is taking it into execution. */
   isExecuting(planId: string): boolean {
     return this.running.has(planId) || this.#starting.has(planId);
@@ -47,24 +74,39 @@ export class Executions {
   /**
    * Runs `take` while the plan counts as being taken into execution (so nothing else takes it).
    */
-  async starting<T>(planId: string, take: () => Promise<T>): Promise<T> {
-    this.#starting.add(planId);
+  async starting<T>(
+    planId: string,
+    take: () => Promise<T>,
+    reservation?: ReservationEntry,
+  ): Promise<T> {
+    const taking = take();
+    this.#starting.set(planId, taking);
     try {
-      return await take();
+      return await taking;
     } finally {
-      this.#starting.delete(planId);
+      if (this.#starting.get(planId) === taking) this.#starting.delete(planId);
+      // Operations that waited on the reservation go on once the take has ended.
+      reservation?.settle();
     }
   }
 
-  /** Takes the plan's execution lock; `false` when another world holds it. */
+  /**
+   * When the plan is being taken into execution here, a promise that resolves once that has ended
+   * (whether it worked or not): an operation on the plan then finds it running here, or not at
+   * all. `undefined` otherwise, so an operation on a running plan stays synchronous.
+   */
+  started(planId: string): Promise<void> | undefined {
+    return this.#starting.get(planId)?.then(noop, noop);
+  }
+
+  /**
+   * Takes the plan's execution lock; `false` when another world holds it. A lock this world still
+   * holds on a plan it no longer executes (its release failed, e.g. in a storage outage) is taken
+   * again.
+   */
   async lock(planId: string): Promise<boolean> {
     const ctx = this.ctx;
-    return ctx.adapter.acquireLock({
-      key: executionLock(planId),
-      ownerId: ctx.worldId,
-      planId,
-      acquiredAt: isoNow(ctx.clock),
-    });
+    return takeExecutionLock(ctx.adapter, ctx.worldId, planId, isoNow(ctx.clock), true);
   }
 
   /** Releases the plan's execution lock; a failure is logged (the lock dies with this world). */
@@ -186,6 +228,12 @@ export class Executions {
   /** After close: waits for settling writes, then rejects what is left with `WORLD_CLOSED`. */
   async release(): Promise<void> {
     await Promise.allSettled([...this.#settling]);
+    this.abandon();
+  }
+
+  /** Lets go of every plan still here at once: each `finished` rejects with `WORLD_CLOSED`. */
+  abandon(): void {
+    if (!this.closed) this.close();
     for (const rt of this.running.values()) {
       rt.reject(
         new FlowlineError(
@@ -199,6 +247,15 @@ export class Executions {
   }
 }
 
+/** A reservation as {@link Executions} keeps it. @internal */
+export interface ReservationEntry {
+  readonly planId: string;
+  /** Ends the reservation's wait (the plan is now executing, or was let go). */
+  settle(): void;
+  /** Lets the plan go without executing it: ends the wait and releases the lock. */
+  release(): Promise<void>;
+}
+
 /** The history line of a settled plan. */
 function historyEvent(rt: PlanRuntime, outcome: Settlement): string {
   if (outcome.state === 'paused') return 'pause execution';
@@ -207,12 +264,36 @@ function historyEvent(rt: PlanRuntime, outcome: Settlement): string {
   return 'finish execution';
 }
 
-/** The name of the lock a world holds on a plan while it executes it. */
-function executionLock(planId: string): string {
+/** The name of the lock a world holds on a plan while it executes or changes it. */
+export function executionLock(planId: string): string {
   return `execution-plan:${planId}`;
+}
+
+/**
+ * Takes a plan's execution lock for `worldId`: `true` when it now holds it, `false` when it is
+ * held already.
+ *
+ * @param retakeOwn - whether a lock this world already holds counts as taken: only for a caller
+ *   that knows nothing in this world uses it (a stale lock whose release failed, e.g. in a storage
+ *   outage)
+ */
+export async function takeExecutionLock(
+  adapter: PersistenceAdapter,
+  worldId: string,
+  planId: string,
+  at: string,
+  retakeOwn: boolean,
+): Promise<boolean> {
+  const key = executionLock(planId);
+  if (await adapter.acquireLock({ key, ownerId: worldId, planId, acquiredAt: at })) return true;
+  if (!retakeOwn) return false;
+  const own = await adapter.findLocks(worldId);
+  return own.some((lock) => lock.key === key);
 }
 
 /** Step records of a plan, as a write batch takes them. */
 export function scoped(rt: PlanRuntime, steps: readonly StepRecord[]): PlanScoped<StepRecord>[] {
   return steps.map((record) => ({ planId: rt.id, record }));
 }
+
+function noop(): void {}

@@ -29,6 +29,13 @@ export interface ExecutorContext {
   readonly subPlans?: SubPlanService;
 }
 
+/** A plan reserved for execution in this world (see `Executor.reserve`). @internal */
+export interface Reservation {
+  readonly planId: string;
+  /** Lets the plan go without executing it (its lock is released). */
+  release(): Promise<void>;
+}
+
 /**
  * Triggers and tracks the sub-plans of run steps; provided by the world.
  *
@@ -50,14 +57,24 @@ export interface Executor {
   /** Called once by `world.start()`. */
   start(context: ExecutorContext): Promise<void>;
   /**
+   * Reserves a plan this world is about to store and then execute: takes its execution lock now,
+   * so no other world takes the plan once it is stored, and operations on it wait until its
+   * execution begins. Hand the reservation to {@link Executor.execute}, or release it.
+   *
+   * @returns `undefined` when the lock is held elsewhere
+   */
+  reserve(planId: string): Promise<Reservation | undefined>;
+  /**
    * Executes a `planned` or `paused` plan.
    *
+   * @param reservation - from {@link Executor.reserve}: the lock is already held
    * @returns the plan once it is `paused` or `stopped`
    */
-  execute(planId: string): Promise<ExecutionPlan>;
+  execute(planId: string, reservation?: Reservation): Promise<ExecutionPlan>;
   /**
-   * Takes over a plan left `running` by a world that is gone (or closed): steps it was running
-   * fail with ABNORMAL_TERMINATION (idempotent actions run again), then execution continues.
+   * Takes over a plan nobody executes: one left `running` by a world that is gone (or closed) —
+   * steps it was running fail with ABNORMAL_TERMINATION (idempotent actions run again), then
+   * execution continues — or one left `planned` (not a sub-plan), which is executed.
    *
    * @returns whether this executor took the plan
    */
@@ -88,6 +105,18 @@ export interface Executor {
    * plan is `stopped` with result `cancelled`.
    */
   cancel(planId: string, force: boolean): Promise<ExecutionPlan>;
+  /**
+   * On a paused plan, marks a failed step to be skipped (see `skipStep` in recovery.ts), under the
+   * plan's execution lock and counted as taking the plan, so a resume in this world waits its turn.
+   *
+   * @throws FlowlineError `INVALID_PLAN_STATE` when the plan is being executed or changed now
+   */
+  skipStep(planId: string, stepId: number): Promise<void>;
   /** Stops starting steps, waits for the ones in progress, and lets go of every plan. */
   close(): Promise<void>;
+  /**
+   * After `close()` took too long: lets go of every plan at once, their `finished` rejecting with
+   * `WORLD_CLOSED`; steps still running are left as a crash would leave them.
+   */
+  abandon(): void;
 }

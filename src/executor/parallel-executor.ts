@@ -6,11 +6,12 @@ import { isStepDone } from '../plan/states.js';
 import { changePlanState } from '../plan/transitions.js';
 import type { EventEnvelope } from '../persistence/adapter.js';
 import { isoNow } from '../shared/clock.js';
-import type { Executor, ExecutorContext } from './executor.js';
+import type { Executor, ExecutorContext, Reservation } from './executor.js';
+import type { ReservationEntry } from './executions.js';
 import { Executions, scoped } from './executions.js';
 import { FinalizePhase } from './finalize-phase.js';
 import { PlanRuntime } from './plan-runtime.js';
-import { askToCancel, failInterrupted, haltIdle, prepareResume } from './recovery.js';
+import { askToCancel, failInterrupted, haltIdle, prepareResume, skipStep } from './recovery.js';
 import { RunningSteps } from './running-steps.js';
 import { startsSteps } from './runtime-mode.js';
 
@@ -42,39 +43,53 @@ export class ParallelExecutor implements Executor {
     this.#steps = new RunningSteps(executions, this.#finalize);
   }
 
-  async execute(planId: string): Promise<ExecutionPlan> {
+  async reserve(planId: string): Promise<Reservation | undefined> {
     const executions = this.#ctx();
     if (executions.closed) throw new FlowlineError(ErrorCode.WORLD_CLOSED, 'the world is closed');
-    if (executions.isExecuting(planId)) {
+    return executions.reserve(planId);
+  }
+
+  async execute(planId: string, reservation?: Reservation): Promise<ExecutionPlan> {
+    const executions = this.#ctx();
+    const reserved = reservation as ReservationEntry | undefined;
+    if (executions.closed) {
+      await reserved?.release();
+      throw new FlowlineError(ErrorCode.WORLD_CLOSED, 'the world is closed');
+    }
+    if (reserved === undefined && executions.isExecuting(planId)) {
       throw new FlowlineError(
         ErrorCode.INVALID_PLAN_STATE,
         `plan ${planId} is already being executed`,
         { planId },
       );
     }
-    const runtime = await executions.starting(planId, async () => {
-      const lock = await executions.lock(planId);
-      try {
-        if (!lock) {
-          throw new FlowlineError(
-            ErrorCode.INVALID_PLAN_STATE,
-            `plan ${planId} is being executed by another world`,
-            { planId },
+    const runtime = await executions.starting(
+      planId,
+      async () => {
+        const lock = reserved !== undefined || (await executions.lock(planId));
+        try {
+          if (!lock) {
+            throw new FlowlineError(
+              ErrorCode.INVALID_PLAN_STATE,
+              `plan ${planId} is being executed by another world`,
+              { planId },
+            );
+          }
+          const stored = await executions.loadIdle(
+            planId,
+            'only planned or paused plans can be executed',
           );
+          const { registry, stateChanges } = executions.ctx;
+          const rt = new PlanRuntime(stored, registry, stateChanges());
+          await this.#begin(rt, 'start');
+          return rt;
+        } catch (error) {
+          if (lock && !executions.running.has(planId)) await executions.unlock(planId);
+          throw error;
         }
-        const stored = await executions.loadIdle(
-          planId,
-          'only planned or paused plans can be executed',
-        );
-        const { registry, stateChanges } = executions.ctx;
-        const rt = new PlanRuntime(stored, registry, stateChanges());
-        await this.#begin(rt, 'start');
-        return rt;
-      } catch (error) {
-        if (lock && !executions.running.has(planId)) await executions.unlock(planId);
-        throw error;
-      }
-    });
+      },
+      reserved,
+    );
     return runtime.finished;
   }
 
@@ -86,11 +101,15 @@ export class ParallelExecutor implements Executor {
       const { adapter, registry, stateChanges, logger } = executions.ctx;
       try {
         const stored = await adapter.loadPlan(planId);
-        if (stored?.plan.state !== 'running') {
+        // A planned plan whose planning world is gone (a sub-plan waits for its parent instead).
+        const orphanedPlanned =
+          stored?.plan.state === 'planned' && stored.plan.parent === undefined;
+        if (stored === undefined || (stored.plan.state !== 'running' && !orphanedPlanned)) {
           await executions.unlock(planId);
           return false;
         }
-        await this.#begin(new PlanRuntime(stored, registry, stateChanges()), 'recover');
+        const how = stored.plan.state === 'running' ? 'recover' : 'start';
+        await this.#begin(new PlanRuntime(stored, registry, stateChanges()), how);
         return true;
       } catch (error) {
         if (!executions.running.has(planId)) await executions.unlock(planId);
@@ -154,6 +173,8 @@ export class ParallelExecutor implements Executor {
 
   async pause(planId: string): Promise<ExecutionPlan> {
     const executions = this.#ctx();
+    const starting = executions.started(planId);
+    if (starting !== undefined) await starting;
     const rt = executions.running.get(planId);
     if (rt === undefined) throw await this.#notRunningHere(planId, 'paused');
     if (rt.mode === 'running') rt.setMode('pausing');
@@ -163,6 +184,8 @@ export class ParallelExecutor implements Executor {
 
   async halt(planId: string): Promise<ExecutionPlan> {
     const executions = this.#ctx();
+    const starting = executions.started(planId);
+    if (starting !== undefined) await starting;
     const rt = executions.running.get(planId);
     if (rt === undefined) return haltIdle(executions, planId);
     if (rt.mode !== 'closed') {
@@ -175,6 +198,8 @@ export class ParallelExecutor implements Executor {
 
   async cancel(planId: string, force: boolean): Promise<ExecutionPlan> {
     const executions = this.#ctx();
+    const starting = executions.started(planId);
+    if (starting !== undefined) await starting;
     const rt = executions.running.get(planId);
     if (rt === undefined) return haltIdle(executions, planId, { force });
     if (rt.canEnter('cancelling')) {
@@ -208,6 +233,30 @@ export class ParallelExecutor implements Executor {
     executions.close();
     await this.#steps?.idle();
     await executions.release();
+  }
+
+  async skipStep(planId: string, stepId: number): Promise<void> {
+    const executions = this.#ctx();
+    const { worldId, adapter, clock, stateChanges } = executions.ctx;
+    if (executions.isExecuting(planId)) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_PLAN_STATE,
+        `plan ${planId} is being executed or changed right now; steps can only be skipped in a ` +
+          'paused plan',
+        { planId, stepId },
+      );
+    }
+    await executions.starting(planId, () =>
+      skipStep(
+        { worldId, adapter, clock, events: stateChanges(), retakeOwnLock: true },
+        planId,
+        stepId,
+      ),
+    );
+  }
+
+  abandon(): void {
+    this.#executions?.abandon();
   }
 
   #ctx(): Executions {

@@ -12,7 +12,7 @@ import type { Clock } from '../shared/clock.js';
 import { isoNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Executions } from './executions.js';
-import { scoped } from './executions.js';
+import { executionLock, scoped, takeExecutionLock } from './executions.js';
 import { PlanRuntime } from './plan-runtime.js';
 
 /**
@@ -156,7 +156,13 @@ export async function haltIdle(
 
 /** What {@link skipStep} needs. */
 export interface SkipStepDeps {
+  readonly worldId: string;
   readonly adapter: PersistenceAdapter;
+  /**
+   * Whether a lock on the plan this world already holds may be taken (it knows nothing here uses
+   * it: the executor, which counts the skip as taking the plan).
+   */
+  readonly retakeOwnLock: boolean;
   readonly clock: Clock;
   /** Reports the state changes once stored. */
   readonly events: StateChanges;
@@ -171,6 +177,23 @@ export interface SkipStepDeps {
  *   `STEP_NOT_FAILED`
  */
 export async function skipStep(deps: SkipStepDeps, id: string, stepId: number): Promise<void> {
+  const { adapter, clock, worldId } = deps;
+  // Under the plan's execution lock: a resume or another skip of the same plan waits its turn.
+  if (!(await takeExecutionLock(adapter, worldId, id, isoNow(clock), deps.retakeOwnLock))) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_PLAN_STATE,
+      `plan ${id} is being executed or changed right now; steps can only be skipped in a paused plan`,
+      { planId: id, stepId },
+    );
+  }
+  try {
+    await skipUnderLock(deps, id, stepId);
+  } finally {
+    await adapter.releaseLock(executionLock(id), worldId).catch(() => undefined);
+  }
+}
+
+async function skipUnderLock(deps: SkipStepDeps, id: string, stepId: number): Promise<void> {
   const { adapter, clock, events } = deps;
   const stored = await adapter.loadPlan(id);
   if (stored === undefined) throw planNotFound(id);

@@ -5,13 +5,18 @@
  */
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { PlanRecord } from '../plan/records.js';
+import { PlanResult, PlanState } from '../plan/states.js';
 import type { PlanFilter } from './adapter.js';
 import { describeValue } from '../shared/describe-value.js';
 
+/** The fields a {@link PlanFilter} may have. */
+const FILTER_FIELDS = new Set(['state', 'result', 'label', 'parent', 'limit', 'offset']);
+
 /**
- * Checks the fields of a plan filter that a store cannot take as they are: `limit` and `offset`
- * (non-negative integers) and `parent` (an object with a non-empty string `planId` and, when
- * present, a positive safe integer `stepId`). `state`, `result` and `label` are not checked.
+ * Checks a plan filter before a store runs it: an object with only the known fields; `state` and
+ * `result` a value of their union or a list of them; `label` a string; `limit` and `offset`
+ * non-negative integers; `parent` an object with a non-empty string `planId` and, when present, a
+ * positive safe integer `stepId`.
  *
  * @param filter - the filter as the caller passed it
  * @param where - the operation, first word of the message (`findPlans`, `executionPlans`)
@@ -24,6 +29,27 @@ export function checkPlanFilter(filter: PlanFilter, where: string): void {
       `${where} filter ${field} must be ${expected}, got ${describeValue(value)}`,
     );
   };
+  const given: unknown = filter;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${where} filter must be an object, got ${describeValue(given)}`,
+    );
+  }
+  for (const field of Object.keys(filter)) {
+    if (!FILTER_FIELDS.has(field)) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${where} filter has no field ${JSON.stringify(field)} (its fields: ` +
+          `${[...FILTER_FIELDS].join(', ')})`,
+      );
+    }
+  }
+  checkUnion(filter.state, PlanState, 'state', fail);
+  checkUnion(filter.result, PlanResult, 'result', fail);
+  if (filter.label !== undefined && typeof filter.label !== 'string') {
+    fail('label', 'a string', filter.label);
+  }
   for (const field of ['limit', 'offset'] as const) {
     const value: unknown = filter[field];
     if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 0)) {
@@ -70,4 +96,22 @@ export function parentColumns(plan: PlanRecord): ParentColumns {
     parentStepId:
       typeof planId === 'string' && Number.isSafeInteger(stepId) ? (stepId as number) : null,
   };
+}
+
+/** `value` is absent, one of `union`'s values, or a list of them. */
+function checkUnion(
+  value: unknown,
+  union: Readonly<Record<string, string>>,
+  field: string,
+  fail: (field: string, expected: string, value: unknown) => never,
+): void {
+  if (value === undefined) return;
+  const allowed = Object.values(union);
+  const expected = `one of ${allowed.join(', ')} or a list of them`;
+  const values: readonly unknown[] = Array.isArray(value) ? value : [value];
+  values.forEach((one, index) => {
+    if (typeof one !== 'string' || !allowed.includes(one)) {
+      fail(Array.isArray(value) ? `${field}[${index}]` : field, expected, one);
+    }
+  });
 }

@@ -41,6 +41,7 @@ export class Coordinator {
 
   /** Registers this world, invalidates dead ones and recovers orphaned plans. */
   async start(): Promise<void> {
+    this.#stopped = false;
     const now = isoNow(this.clock);
     await this.adapter.registerWorld({ ...this.record, startedAt: now, heartbeatAt: now });
     await this.#checkWorlds();
@@ -103,10 +104,15 @@ export class Coordinator {
     return now - Date.parse(world.heartbeatAt) > this.timing.heartbeatTimeoutMs;
   }
 
-  /** Plans left `running` with nobody holding their execution lock. */
+  /**
+   * Plans left `running` or `planned` with nobody holding their execution lock: a world that
+   * planned or ran them is gone (a world about to execute a plan reserves it before storing it).
+   * As Dynflow's auto-execute, a plan only planned (`world.plan`) and not yet executed is taken
+   * too.
+   */
   async #recoverOrphans(): Promise<void> {
     if (this.executor === undefined) return;
-    for (const plan of await this.adapter.findPlans({ state: 'running' })) {
+    for (const plan of await this.adapter.findPlans({ state: ['running', 'planned'] })) {
       if (this.#stopped) return;
       if (await this.executor.recover(plan.id)) {
         this.logger.info(`recovered plan ${plan.id} (${plan.label})`);

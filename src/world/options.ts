@@ -66,6 +66,12 @@ export interface WorldOptions {
    * such plans wait for a world that does. @default true
    */
   scheduler?: boolean;
+  /**
+   * How long `close()` waits for the work in progress (plan phases, step executions, hooks) before
+   * it abandons what is left as a crash would leave it (the next world on the store recovers those
+   * plans) and resolves, with a warning. @default 30000
+   */
+  closeTimeoutMs?: number;
 }
 
 /** {@link WorldOptions} checked, with every default filled in. @internal */
@@ -84,6 +90,7 @@ export interface ResolvedWorldOptions {
   readonly schedulerPollIntervalMs: number;
   readonly autoExecute: boolean;
   readonly scheduler: boolean;
+  readonly closeTimeoutMs: number;
 }
 
 /**
@@ -114,6 +121,7 @@ export function resolveWorldOptions(options: WorldOptions): ResolvedWorldOptions
     schedulerPollIntervalMs: positiveOption(options, 'schedulerPollIntervalMs', 1000),
     autoExecute: booleanOption(options, 'autoExecute'),
     scheduler: booleanOption(options, 'scheduler'),
+    closeTimeoutMs: positiveOption(options, 'closeTimeoutMs', 30_000),
     executor: booleanOption(options, 'executor'),
     middleware:
       middleware instanceof MiddlewareStack ? middleware : new MiddlewareStack(middleware),
@@ -139,7 +147,7 @@ function booleanOption(
 
 function positiveOption(
   options: WorldOptions,
-  key: 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'schedulerPollIntervalMs',
+  key: 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'schedulerPollIntervalMs' | 'closeTimeoutMs',
   fallback: number,
 ): number {
   const value = options[key];

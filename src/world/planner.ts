@@ -1,6 +1,7 @@
 import type { ActionRegistry } from '../action/registry.js';
+import { ErrorCode, FlowlineError } from '../errors.js';
 import type { ActionClass } from '../action/types.js';
-import type { Executor } from '../executor/executor.js';
+import type { Executor, Reservation } from '../executor/executor.js';
 import type { DelayedPlanRecord, PersistenceAdapter } from '../persistence/adapter.js';
 import { newPlanId } from '../plan/plan-id.js';
 import type { ExecutionPlan, PlanParent, StoredPlan } from '../plan/records.js';
@@ -14,6 +15,12 @@ import { isoNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { SingletonLocks } from './singleton.js';
 import { isSingleton } from './singleton.js';
+
+/** A plan after its plan phase, with its reservation when this world is to execute it. @internal */
+export interface PlannedPlan {
+  readonly plan: ExecutionPlan;
+  readonly reservation?: Reservation;
+}
 
 /** What the planner needs from its world. @internal */
 export interface PlannerHost {
@@ -36,7 +43,10 @@ export interface PlannerHost {
  * @internal
  */
 export class Planner {
-  readonly #planning = new Set<Promise<unknown>>();
+  /** Plan phases in progress (until their write is done), by plan id. */
+  readonly #planning = new Map<string, Promise<unknown>>();
+  /** Rejects with `WORLD_CLOSED` when the world gives up waiting for plan phases (abandon). */
+  #abandoned: { promise: Promise<never>; reject: (error: unknown) => void } | undefined;
 
   constructor(private readonly host: PlannerHost) {}
 
@@ -44,16 +54,20 @@ export class Planner {
    * Starts planning a new plan of `action`. Bad arguments (an unregistered class, arguments that
    * are not JSON) throw here and store nothing.
    *
-   * @returns the new plan's id at once, and a promise of the plan once planned
+   * @param execute - whether this world executes the plan next: it is then reserved for this
+   *   world's executor before it is stored (see `Executor.reserve`)
+   * @returns the new plan's id at once, and a promise of the plan once planned, with its
+   *   reservation when it is `planned` and `execute` was asked for
    */
   start(
     action: ActionClass,
     args: readonly unknown[],
-  ): { id: string; planned: Promise<ExecutionPlan> } {
+    execute: boolean,
+  ): { id: string; planned: Promise<PlannedPlan> } {
     const label = this.host.registry.nameOf(action);
     this.checkArguments(args, label);
     const id = newPlanId(this.host.clock.now());
-    const planned = this.plan(id, label, action, args);
+    const planned = this.#track(id, this.#planAndStore(id, label, action, args, { execute }));
     planned.catch(() => {});
     return { id, planned };
   }
@@ -83,13 +97,49 @@ export class Planner {
     scheduled?: BuiltPlan,
     parent?: PlanParent,
   ): Promise<ExecutionPlan> {
-    const planning = this.#planAndStore(id, label, action, args, scheduled, parent);
-    this.#planning.add(planning);
+    const planning = this.#planAndStore(id, label, action, args, {
+      execute: false,
+      scheduled,
+      parent,
+    });
+    return this.#track(id, planning).then((planned) => planned.plan);
+  }
+
+  /** Counts a plan phase as in progress until it ends (see `planned` and `idle`). */
+  #track(id: string, planning: Promise<PlannedPlan>): Promise<PlannedPlan> {
+    this.#planning.set(id, planning);
     const forget = (): void => {
-      this.#planning.delete(planning);
+      if (this.#planning.get(id) === planning) this.#planning.delete(id);
     };
     void planning.then(forget, forget);
-    return planning;
+    // A plan phase that never ends must not hold its caller forever once the world gave up on it.
+    return Promise.race([planning, this.#abandonedPromise()]);
+  }
+
+  /**
+   * The world closed without waiting any longer: callers of plan phases still in progress get
+   * `WORLD_CLOSED` (nothing of those plans was stored).
+   */
+  abandon(worldId: string): void {
+    void this.#abandonedPromise();
+    this.#abandoned?.reject(
+      new FlowlineError(
+        ErrorCode.WORLD_CLOSED,
+        `world ${worldId} closed while this plan was being planned; nothing of it was stored`,
+      ),
+    );
+  }
+
+  #abandonedPromise(): Promise<never> {
+    if (this.#abandoned === undefined) {
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<never>((_resolve, rejectFn) => {
+        reject = rejectFn;
+      });
+      promise.catch(() => undefined);
+      this.#abandoned = { promise, reject };
+    }
+    return this.#abandoned.promise;
   }
 
   /** The scheduler's hand-off: plans a due scheduled plan and starts executing it. */
@@ -97,18 +147,35 @@ export class Planner {
     const { executor, logger, registry } = this.host;
     const action = registry.classOf(stored.actions[0]?.className ?? '');
     if (action === undefined || executor === undefined) return;
-    const plan = await this.plan(stored.plan.id, stored.plan.label, action, record.args, stored);
+    const id = stored.plan.id;
+    const { plan, reservation } = await this.#track(
+      id,
+      this.#planAndStore(id, stored.plan.label, action, record.args, {
+        execute: true,
+        scheduled: stored,
+      }),
+    );
     if (plan.state !== 'planned') return;
     // Also while the world closes: a plan left running is recovered by the next world, while a
     // planned one would wait for someone to execute it.
-    executor.execute(plan.id).catch((error: unknown) => {
+    executor.execute(plan.id, reservation).catch((error: unknown) => {
       logger.error(`executing delayed plan ${plan.id} failed`, { error });
     });
   }
 
+  /**
+   * When the plan phase of `id` is in progress here, a promise that resolves once it has ended (its
+   * plan stored, or its failure known): an id this world handed out can then be used at once.
+   */
+  planned(id: string): Promise<void> | undefined {
+    // No promise at all when nothing is in progress: an operation on a stored plan stays as
+    // immediate as it was (halt, for one, aborts running steps' signals synchronously).
+    return this.#planning.get(id)?.then(noop, noop);
+  }
+
   /** Resolves once every plan phase in progress has ended. */
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.#planning]);
+    await Promise.allSettled([...this.#planning.values()]);
   }
 
   async #planAndStore(
@@ -116,12 +183,14 @@ export class Planner {
     label: string,
     action: ActionClass,
     args: readonly unknown[],
-    scheduled: BuiltPlan | undefined,
-    parent: PlanParent | undefined,
-  ): Promise<ExecutionPlan> {
-    const { adapter, clock, logger, registry, singletons } = this.host;
+    how: { execute: boolean; scheduled?: BuiltPlan | undefined; parent?: PlanParent | undefined },
+  ): Promise<PlannedPlan> {
+    const { adapter, clock, executor, logger, registry, singletons } = this.host;
+    const { scheduled, parent } = how;
     const events = this.host.events();
     const name = registry.nameOf(action);
+    // Reserved before it is stored: no other world takes a plan this one is about to execute.
+    let reservation = how.execute ? await executor?.reserve(id) : undefined;
     // Only a singleton waits here: any other plan's plan() still runs within trigger().
     const singleton = isSingleton(action)
       ? await singletons.acquire(action, name, id)
@@ -144,9 +213,14 @@ export class Planner {
       });
     } catch (error) {
       if (singleton.held) await singletons.release(name, id);
+      await reservation?.release();
       throw error;
     }
-    if (singleton.held && built.plan.state !== 'planned') await singletons.release(name, id);
+    if (built.plan.state !== 'planned') {
+      if (singleton.held) await singletons.release(name, id);
+      await reservation?.release();
+      reservation = undefined;
+    }
     // Lines the actions wrote to this.log in plan(), kept with their plan steps.
     if (built.logs !== undefined) {
       await adapter.appendLogs(built.logs).catch((error: unknown) => {
@@ -155,6 +229,9 @@ export class Planner {
     }
     events.flush();
     // The builder's records are not used again (the executor loads the plan from the store).
-    return toExecutionPlan(built, false);
+    const plan = toExecutionPlan(built, false);
+    return reservation === undefined ? { plan } : { plan, reservation };
   }
 }
+
+function noop(): void {}

@@ -177,6 +177,11 @@ export class SubPlanTracker implements SubPlanService {
     );
   }
 
+  /** Sub-plans may be started (the world started). */
+  start(): void {
+    this.#stopped = false;
+  }
+
   /** No more sub-plans are started (the world is closing). */
   stop(): void {
     this.#stopped = true;

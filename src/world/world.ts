@@ -9,8 +9,10 @@ import { planNotFound } from '../plan/plan-errors.js';
 import type { ExecutionPlan, JsonValue, StepLogLine } from '../plan/records.js';
 import { toJson } from '../plan/serialization.js';
 import { isoNow } from '../shared/clock.js';
+import { describeValue } from '../shared/describe-value.js';
 import type { WorldParts } from './assembly.js';
 import { assembleWorld, executorContext } from './assembly.js';
+import { WorldLifecycle } from './lifecycle.js';
 import type { DelayOptions } from './delay.js';
 import { deliverEvent } from './event-delivery.js';
 import type { WorldEventListener, WorldEventMap } from './events.js';
@@ -43,7 +45,7 @@ export class World {
   readonly #parts: WorldParts;
   readonly #adapter: PersistenceAdapter;
   readonly #executor: Executor | undefined;
-  #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
+  readonly #lifecycle: WorldLifecycle;
 
   /**
    * @param options - store, actions, concurrency and the rest; every field is optional
@@ -58,52 +60,36 @@ export class World {
     );
     this.#adapter = this.#parts.adapter;
     this.#executor = this.#parts.executor;
+    this.#lifecycle = new WorldLifecycle(
+      this.id,
+      this.#parts,
+      () =>
+        executorContext(this.#parts, resolved, this.#registry, (planId, stepId, payload) =>
+          this.event(planId, stepId, payload),
+        ),
+      resolved,
+    );
     this.#registry.useWorldMiddleware(resolved.middleware);
     this.register(...resolved.actions);
   }
 
-  /** Opens the store and starts the executor. */
-  async start(): Promise<void> {
-    if (this.#state !== 'new') {
-      throw new FlowlineError(ErrorCode.INVALID_ARGUMENT, `world ${this.id} was already started`);
-    }
-    this.#state = 'starting';
-    await this.#adapter.start();
-    await this.#executor?.start(
-      executorContext(this.#parts, this.#options, this.#registry, (planId, stepId, payload) =>
-        this.event(planId, stepId, payload),
-      ),
-    );
-    this.#state = 'started';
-    await this.#parts.coordinator.start();
-    this.#parts.scheduler?.start();
+  /**
+   * Opens the store, starts the executor and registers this world (recovering what dead worlds
+   * left). A start that fails leaves the world as it was before, and may be tried again.
+   *
+   * @throws FlowlineError `WORLD_CLOSED` after `close()`, `INVALID_ARGUMENT` when already started
+   */
+  start(): Promise<void> {
+    return this.#lifecycle.start();
   }
 
   /**
-   * Stops taking work, waits for planning and step executions in progress to be stored, and closes
-   * the store. Plans still running stay `running` in the store.
+   * Stops taking work, waits for planning and step executions in progress to be stored (for at
+   * most `closeTimeoutMs`), and closes the store. Plans still running stay `running` in the store.
+   * During a `start()`, waits for it and undoes it.
    */
-  async close(): Promise<void> {
-    if (this.#state === 'closed') return;
-    const wasStarted = this.#state === 'started';
-    this.#state = 'closed';
-    this.#parts.subPlans.stop();
-    await this.#parts.scheduler?.stop();
-    await this.#parts.planner.idle();
-    await this.#parts.hooks.idle();
-    await this.#executor?.close();
-    // Sub-plans that stopped while the executor drained tell their parents through the store.
-    await this.#parts.subPlans.idle();
-    // Plans that settled while the executor drained have hooks still to run.
-    await this.#parts.hooks.idle();
-    await this.#parts.singletons.idle();
-    if (wasStarted) {
-      try {
-        await this.#parts.coordinator.stop();
-      } finally {
-        await this.#adapter.close();
-      }
-    }
+  close(): Promise<void> {
+    return this.#lifecycle.close();
   }
 
   /** Same as {@link World.close}, for `await using world = …`. */
@@ -130,15 +116,22 @@ export class World {
    */
   trigger<C extends ActionClass>(action: C, ...args: PlanArgs<C>): Triggered {
     this.#assertStarted();
-    const { id, planned } = this.#parts.planner.start(action, args);
-    // Straight to the executor: the plan's own singleton lock is held since planning.
-    const finished = planned.then((plan) =>
-      plan.state === 'planned' && this.#executor !== undefined
-        ? this.#needExecutor('execute').execute(plan.id)
-        : plan,
-    );
+    const { id, planned } = this.#parts.planner.start(action, args, this.#executor !== undefined);
+    // Straight to the executor, with the reservation taken before the plan was stored (and, for a
+    // singleton, its lock held since planning).
+    const finished = planned.then(async ({ plan, reservation }) => {
+      if (reservation === undefined) return plan;
+      try {
+        return await this.#needExecutor('execute').execute(plan.id, reservation);
+      } catch (error) {
+        await reservation.release();
+        throw error;
+      }
+    });
     finished.catch(() => {});
-    return { id, planned, finished };
+    const plan = planned.then((done) => done.plan);
+    plan.catch(() => {});
+    return { id, planned: plan, finished };
   }
 
   /**
@@ -148,7 +141,7 @@ export class World {
    */
   plan<C extends ActionClass>(action: C, ...args: PlanArgs<C>): Promise<ExecutionPlan> {
     this.#assertStarted();
-    return this.#parts.planner.start(action, args).planned;
+    return this.#parts.planner.start(action, args, false).planned.then(({ plan }) => plan);
   }
 
   /**
@@ -158,6 +151,8 @@ export class World {
    */
   async execute(id: string): Promise<ExecutionPlan> {
     const executor = this.#needExecutor('execute');
+    const planning = this.#planned(id);
+    if (planning !== undefined) await planning;
     return this.#parts.singletons.relocked(
       id,
       (name) => this.#registry.classOf(name),
@@ -208,6 +203,10 @@ export class World {
   ): Promise<ExecutionPlan> {
     this.#assertStarted();
     const name = this.#registry.nameOf(action);
+    const ids: unknown = typeof prerequisiteIds === 'string' ? [prerequisiteIds] : prerequisiteIds;
+    for (const id of Array.isArray(ids) ? (ids as unknown[]) : []) {
+      if (typeof id === 'string') await this.#planned(id);
+    }
     const plan = await this.#parts.scheduled.chain(prerequisiteIds, name, args);
     this.#parts.scheduler?.noteChain();
     this.#parts.scheduler?.wake();
@@ -222,6 +221,8 @@ export class World {
    */
   async resume(id: string): Promise<ExecutionPlan> {
     this.#assertStarted();
+    const planning = this.#planned(id);
+    if (planning !== undefined) await planning;
     const plan = await this.#adapter.loadPlan(id);
     if (plan === undefined) throw planNotFound(id);
     if (plan.plan.state !== 'paused') {
@@ -240,7 +241,10 @@ export class World {
    * Resolves once the plan is `paused`.
    */
   async pause(id: string): Promise<void> {
-    await this.#needExecutor('pause').pause(id);
+    const executor = this.#needExecutor('pause');
+    const planning = this.#planned(id);
+    if (planning !== undefined) await planning;
+    await executor.pause(id);
   }
 
   /**
@@ -255,10 +259,9 @@ export class World {
    */
   async cancel(id: string, options: { force?: boolean } = {}): Promise<void> {
     this.#assertStarted();
-    const force = options.force ?? false;
-    if (typeof force !== 'boolean') {
-      throw new FlowlineError(ErrorCode.INVALID_ARGUMENT, 'cancel option force must be a boolean');
-    }
+    const force = cancelForce(options);
+    const planning = this.#planned(id);
+    if (planning !== undefined) await planning;
     const stored = await this.#adapter.loadPlan(id);
     if (stored === undefined) throw planNotFound(id);
     if (stored.plan.state === 'scheduled') return this.#parts.scheduled.cancel(id);
@@ -273,7 +276,10 @@ export class World {
    * Works on running, planned and paused plans. Resolves once the plan is stopped.
    */
   async halt(id: string): Promise<void> {
-    await this.#needExecutor('halt').halt(id);
+    const executor = this.#needExecutor('halt');
+    const planning = this.#planned(id);
+    if (planning !== undefined) await planning;
+    await executor.halt(id);
   }
 
   /**
@@ -283,10 +289,16 @@ export class World {
    */
   async skipStep(id: string, stepId: number): Promise<void> {
     this.#assertStarted();
+    const planning = this.#planned(id);
+    if (planning !== undefined) await planning;
+    if (this.#executor !== undefined) return this.#executor.skipStep(id, stepId);
+    // A client-only world changes the stored plan under its lock itself.
     const deps = {
+      worldId: this.id,
       adapter: this.#adapter,
       clock: this.#options.clock,
       events: this.#parts.hub.buffer(),
+      retakeOwnLock: false,
     };
     await skipStep(deps, id, stepId);
   }
@@ -302,6 +314,8 @@ export class World {
   async event(id: string, stepId: number, payload: JsonValue): Promise<void> {
     this.#assertStarted();
     const stored = toJson(payload, `event payload for step ${stepId} of plan ${id}`);
+    const planning = this.#planned(id);
+    if (planning !== undefined) await planning;
     const delivery = await deliverEvent(this.#adapter, this.#executor, {
       id: randomUUID(),
       planId: id,
@@ -318,6 +332,8 @@ export class World {
    */
   async executionPlan(id: string): Promise<ExecutionPlan | undefined> {
     this.#assertStarted();
+    const planning = this.#planned(id);
+    if (planning !== undefined) await planning;
     return this.#parts.reader.plan(id);
   }
 
@@ -333,6 +349,8 @@ export class World {
    */
   async subPlans(id: string, stepId?: number): Promise<ExecutionPlan[]> {
     this.#assertStarted();
+    const planning = this.#planned(id);
+    if (planning !== undefined) await planning;
     return this.#parts.reader.subPlans(id, stepId);
   }
 
@@ -344,6 +362,8 @@ export class World {
    */
   async chainedPlans(id: string): Promise<ChainedPlanIds> {
     this.#assertStarted();
+    const planning = this.#planned(id);
+    if (planning !== undefined) await planning;
     return this.#parts.reader.chainedPlans(id);
   }
 
@@ -364,6 +384,8 @@ export class World {
    */
   async stepLog(id: string, stepId?: number): Promise<StepLogLine[]> {
     this.#assertStarted();
+    const planning = this.#planned(id);
+    if (planning !== undefined) await planning;
     return this.#parts.reader.stepLog(id, stepId);
   }
 
@@ -374,6 +396,11 @@ export class World {
    */
   on<K extends keyof WorldEventMap>(name: K, listener: WorldEventListener<K>): () => void {
     return this.#parts.hub.on(name, listener);
+  }
+
+  /** Waits for the plan phase of `id` when this world is planning it (else returns at once). */
+  #planned(id: string): Promise<void> | undefined {
+    return this.#parts.planner.planned(id);
   }
 
   #needExecutor(what: string): Executor {
@@ -388,14 +415,21 @@ export class World {
   }
 
   #assertStarted(): void {
-    if (this.#state === 'closed') {
-      throw new FlowlineError(ErrorCode.WORLD_CLOSED, `world ${this.id} is closed`);
-    }
-    if (this.#state !== 'started') {
-      throw new FlowlineError(
-        ErrorCode.WORLD_NOT_STARTED,
-        `world ${this.id} is not started; await world.start() first`,
-      );
-    }
+    this.#lifecycle.assertStarted();
   }
+}
+
+/** The `force` of `cancel` options, checked. */
+function cancelForce(options: unknown): boolean {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_ARGUMENT,
+      `cancel options must be an object { force?: boolean }, got ${describeValue(options)}`,
+    );
+  }
+  const force: unknown = (options as { force?: unknown }).force ?? false;
+  if (typeof force !== 'boolean') {
+    throw new FlowlineError(ErrorCode.INVALID_ARGUMENT, 'cancel option force must be a boolean');
+  }
+  return force;
 }
