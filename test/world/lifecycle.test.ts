@@ -135,14 +135,14 @@ describe('close() with work that never ends', () => {
     await world.start();
     const triggered = world.trigger(Hangs);
     await started.promise;
-    let closed = false;
+    const done = { closed: false };
     const closing = world.close().then(() => {
-      closed = true;
+      done.closed = true;
     });
     // Nothing ends the step: only the deadline lets close() go.
-    while (!closed && clock.pending > 0) await clock.next();
+    while (!done.closed && clock.pending > 0) await clock.next();
     await closing;
-    expect(closed).toBe(true);
+    expect(done.closed).toBe(true);
     expect(
       logger.entries.some((e) => e.level === 'warn' && /closeTimeoutMs 5000/.test(e.message)),
     ).toBe(true);
@@ -183,11 +183,11 @@ describe('close() with work that never ends', () => {
     });
     await world.start();
     const triggered = world.trigger(PlansForever);
-    let closed = false;
+    const done = { closed: false };
     const closing = world.close().then(() => {
-      closed = true;
+      done.closed = true;
     });
-    while (!closed && clock.pending > 0) await clock.next();
+    while (!done.closed && clock.pending > 0) await clock.next();
     await closing;
     expectFlowlineError(await rejectionOf(triggered.planned), 'WORLD_CLOSED');
   });
