@@ -1,6 +1,7 @@
 /**
  * Who may use the console: the loopback rule without a token, the token or session cookie with
- * one, the login and logout forms, and the CSRF check of every form.
+ * one, the login and logout forms (each hands out a new CSRF token), and the CSRF check of every
+ * form.
  */
 import type { IncomingMessage } from 'node:http';
 import type { ConsoleState, Exchange } from './exchange.js';
@@ -16,7 +17,9 @@ import {
   isForwarded,
   isLoopbackAddress,
   isLoopbackHostHeader,
+  issueCsrfToken,
   secretsEqual,
+  verifyCsrfToken,
 } from './security.js';
 
 /**
@@ -32,6 +35,18 @@ export function isLocalRequest(req: IncomingMessage): boolean {
     isLoopbackHostHeader(req.headers.host) &&
     !isForwarded(req)
   );
+}
+
+/**
+ * The session a request belongs to, which its CSRF token must be bound to: the session value when
+ * it carries the valid session cookie, `''` otherwise (no token, not logged in, Bearer only).
+ *
+ * @internal
+ */
+export function requestSession(state: ConsoleState, jar: ReadonlyMap<string, string>): string {
+  if (state.session === undefined) return '';
+  const cookie = jar.get(SESSION_COOKIE);
+  return cookie !== undefined && secretsEqual(cookie, state.session) ? state.session : '';
 }
 
 /** Whether the request carries the token (Bearer header) or a valid session cookie. @internal */
@@ -71,7 +86,7 @@ export async function handleLogin(state: ConsoleState, x: Exchange, method: stri
     sendProblem(res, ctx, 405, 'Method not allowed', 'This address accepts GET and POST only.');
     return;
   }
-  if (!(await checkCsrf(x))) return;
+  if (!(await checkCsrf(state, x))) return;
   const form = x.form ?? new URLSearchParams();
   const next = safeNext(form.get('next'));
   const given = form.get('token') ?? '';
@@ -87,31 +102,52 @@ export async function handleLogin(state: ConsoleState, x: Exchange, method: stri
     path: ctx.links.cookiePath(),
     secure: x.secure,
   });
+  rotateCsrf(state, x, state.session);
   redirect(res, `${ctx.links.base}${next}`);
 }
 
-/** `POST /logout`: deletes the session cookie. @internal */
-export function handleLogout(x: Exchange): void {
+/**
+ * `POST /logout`: deletes the session cookie and hands out a CSRF token without a session.
+ *
+ * @internal
+ */
+export function handleLogout(state: ConsoleState, x: Exchange): void {
   setCookie(x.res, SESSION_COOKIE, '', {
     path: x.ctx.links.cookiePath(),
     secure: x.secure,
     maxAge: 0,
   });
+  rotateCsrf(state, x, '');
   redirect(x.res, x.ctx.links.login());
 }
 
+/** Sets a new CSRF cookie bound to the session the browser has from now on. */
+function rotateCsrf(state: ConsoleState, x: Exchange, session: string): void {
+  setCookie(x.res, CSRF_COOKIE, issueCsrfToken(state.csrfKey, session), {
+    path: x.ctx.links.cookiePath(),
+    secure: x.secure,
+  });
+}
+
 /**
- * Reads the form of a POST and checks its CSRF field against the CSRF cookie; answers 403 when
- * either is missing or they differ. The form is kept on the exchange.
+ * Reads the form of a POST and checks its CSRF field: it must equal the CSRF cookie (double
+ * submit) and be a token this console issued for the request's session (its HMAC is recomputed:
+ * equality alone would accept any pair an attacker who can plant a cookie chose). Answers 403
+ * otherwise. The form is kept on the exchange.
  *
  * @internal
  */
-export async function checkCsrf(x: Exchange): Promise<boolean> {
+export async function checkCsrf(state: ConsoleState, x: Exchange): Promise<boolean> {
   const form = await readForm(x.req);
   x.form = form;
   const field = form.get(CSRF_FIELD);
   const cookie = x.jar.get(CSRF_COOKIE);
-  if (field !== null && cookie !== undefined && cookie !== '' && secretsEqual(field, cookie)) {
+  if (
+    field !== null &&
+    cookie !== undefined &&
+    secretsEqual(field, cookie) &&
+    verifyCsrfToken(state.csrfKey, requestSession(state, x.jar), field)
+  ) {
     return true;
   }
   sendProblem(

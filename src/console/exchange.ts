@@ -15,6 +15,8 @@ export interface ConsoleState {
   readonly source: ConsoleSource;
   /** The session cookie value of a logged-in browser (token mode only). */
   readonly session: string | undefined;
+  /** The key CSRF tokens are signed with (see `csrfKey`). */
+  readonly csrfKey: Buffer;
 }
 
 /** One request, located in the console and allowed in. @internal */

@@ -1,8 +1,9 @@
 /**
  * The console's request handler: locates the request, applies access control (loopback or token),
- * sets the CSRF cookie, checks the method, and hands over to the page or operation routes. Every
- * failure ends in a page: a problem page for bad requests, 503 when the world is not running, and
- * a generic 500 page (details logged, never sent) for anything unexpected.
+ * sets the CSRF cookie (a token signed by the console, bound to the session), checks the method,
+ * and hands over to the page or operation routes. Every failure ends in a page: a problem page for
+ * bad requests, 503 when the world is not running, and a generic 500 page (details logged, never
+ * sent) for anything unexpected.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -13,6 +14,7 @@ import {
   handleLogout,
   isAuthenticated,
   isLocalRequest,
+  requestSession,
   sendUnauthorized,
 } from './auth.js';
 import type { ConsoleState, Exchange } from './exchange.js';
@@ -27,7 +29,7 @@ import type { ConsoleUrl } from './request.js';
 import { BadRequest, consoleUrl, cookies } from './request.js';
 import { redirect, sendHtml, setCookie, setSecurityHeaders } from './response.js';
 import { allowedMethods, matchRoute } from './router.js';
-import { CSRF_COOKIE, isCsrfToken, newCsrfToken, sessionValue } from './security.js';
+import { CSRF_COOKIE, csrfKey, issueCsrfToken, sessionValue, verifyCsrfToken } from './security.js';
 import { createSource } from './source.js';
 
 /** A Node HTTP handler, with Express's optional `next`. @internal */
@@ -47,6 +49,7 @@ export function createHandler(options: ResolvedConsoleOptions): ConsoleHandler {
     options,
     source: createSource(options.world, options.adapter),
     session: options.token === undefined ? undefined : sessionValue(options.token),
+    csrfKey: csrfKey(options.token),
   };
   return (req, res, next) => {
     handle(state, req, res, next).catch((error: unknown) => {
@@ -107,7 +110,10 @@ async function handle(
   }
 }
 
-/** The exchange of an allowed request; sets the CSRF cookie when the browser has none yet. */
+/**
+ * The exchange of an allowed request. Sets a new CSRF cookie unless the browser's is a token this
+ * console issued for the request's session (a planted or stale cookie is replaced).
+ */
 function admit(
   state: ConsoleState,
   req: IncomingMessage,
@@ -119,10 +125,11 @@ function admit(
   const links = new Links(url.base);
   const given = jar.get(CSRF_COOKIE);
   let csrf: string;
-  if (isCsrfToken(given)) {
+  const session = requestSession(state, jar);
+  if (given !== undefined && verifyCsrfToken(state.csrfKey, session, given)) {
     csrf = given;
   } else {
-    csrf = newCsrfToken();
+    csrf = issueCsrfToken(state.csrfKey, session);
     setCookie(res, CSRF_COOKIE, csrf, { path: links.cookiePath(), secure });
   }
   const ctx: PageContext = {
@@ -161,9 +168,9 @@ async function route(state: ConsoleState, x: Exchange): Promise<void> {
     await showPage(state, x, route);
     return;
   }
-  if (!(await checkCsrf(x))) return;
+  if (!(await checkCsrf(state, x))) return;
   if (route.kind === 'logout') {
-    handleLogout(x);
+    handleLogout(state, x);
   } else if (route.kind === 'operation' || route.kind === 'skip') {
     await runOperation(state, x, route);
   } else {

@@ -59,7 +59,7 @@ export interface CookieOptions {
   readonly maxAge?: number;
 }
 
-/** Adds a `Set-Cookie` header (keeping the ones already set). */
+/** Adds a `Set-Cookie` header, replacing one set before for the same cookie (keeping others). */
 export function setCookie(
   res: ServerResponse,
   name: string,
@@ -71,5 +71,6 @@ export function setCookie(
   if (options.maxAge !== undefined) parts.push(`Max-Age=${options.maxAge}`);
   const existing = res.getHeader('Set-Cookie');
   const list = Array.isArray(existing) ? existing : typeof existing === 'string' ? [existing] : [];
-  res.setHeader('Set-Cookie', [...list, parts.join('; ')]);
+  const others = list.filter((line) => !line.startsWith(`${name}=`));
+  res.setHeader('Set-Cookie', [...others, parts.join('; ')]);
 }

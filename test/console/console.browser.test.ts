@@ -1,7 +1,7 @@
 /**
  * The console in a real browser (Debian's Chromium through playwright-core): the list, the flow
- * graph, resuming a paused plan by clicking, the XSS probe, and the token login. One browser for
- * the whole file.
+ * graph, resuming a paused plan by clicking, forged CSRF cookies refused, the XSS probe, and the
+ * token login. One browser for the whole file.
  */
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -111,6 +111,72 @@ describe.skipIf(missing)(`console in Chromium (skipped when ${CHROMIUM} is missi
       plan.steps.filter((step) => step.phase === 'run').length,
     );
     expect((await world.executionPlan(plan.id))?.result).toBe('success');
+  });
+
+  /**
+   * What an attacker who can plant cookies on the console's origin would do: the CSRF cookie set to
+   * a value of their choosing, and a form posting the same value. The page's own Resume form is
+   * used, its hidden field rewritten.
+   */
+  async function submitForged(page: Page, url: string, forged: string, button: string) {
+    await page.context().addCookies([{ name: 'flowline_csrf', value: forged, url }]);
+    const planted = (await page.context().cookies()).filter((c) => c.name === 'flowline_csrf');
+    expect(planted.map((cookie) => cookie.value)).toEqual([forged]);
+    const fields = page.locator('input[type="hidden"][name="csrf"]');
+    expect(await fields.count()).toBeGreaterThan(0);
+    await fields.evaluateAll((inputs, value) => {
+      for (const input of inputs) (input as unknown as { value: string }).value = value;
+    }, forged);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: button }).click(),
+    ]);
+    expect(response.status()).toBe(403);
+    await page.waitForSelector('text=did not carry this console’s CSRF token');
+    // The planted cookie is replaced by a token the console signed.
+    const after = (await page.context().cookies()).find((c) => c.name === 'flowline_csrf');
+    expect(after?.value).toMatch(/^[\w-]{43}$/);
+    expect(after?.value).not.toBe(forged);
+  }
+
+  it('refuses a planted CSRF cookie repeated in the form (403, nothing done); Resume then works', async () => {
+    Flaky.broken = true;
+    const plan = await world.trigger(Pipeline).finished;
+    expect(plan.state).toBe('paused');
+    Flaky.broken = false;
+    const page = await newPage();
+    await page.goto(`${root}plans/${plan.id}`);
+    await submitForged(page, root, 'A'.repeat(43), 'Resume');
+    const after = await world.executionPlan(plan.id);
+    expect(after?.state).toBe('paused');
+    expect(after?.result).toBe('error');
+    // The normal flow still works: reload, click Resume.
+    await page.goto(`${root}plans/${plan.id}`);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.waitForSelector('h1 .badge.state-stopped', { timeout: 15_000 });
+    expect((await world.executionPlan(plan.id))?.result).toBe('success');
+  });
+
+  it('after login, refuses the token from before login planted back (403); Halt then works', async () => {
+    Flaky.broken = true;
+    const plan = await world.trigger(Pipeline).finished;
+    Flaky.broken = false;
+    const page = await newPage();
+    await page.goto(`${protectedRoot}plans/${plan.id}`);
+    const cookieOf = async (): Promise<string | undefined> =>
+      (await page.context().cookies()).find((c) => c.name === 'flowline_csrf')?.value;
+    const beforeLogin = await cookieOf();
+    expect(beforeLogin).toMatch(/^[\w-]{43}$/);
+    await page.getByLabel('Token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`**/plans/${plan.id}`);
+    expect(await cookieOf()).not.toBe(beforeLogin);
+    await submitForged(page, protectedRoot, beforeLogin ?? '', 'Halt');
+    expect((await world.executionPlan(plan.id))?.state).toBe('paused');
+    await page.goto(`${protectedRoot}plans/${plan.id}`);
+    await page.getByRole('button', { name: 'Halt' }).click();
+    await page.waitForSelector('h1 .badge.state-stopped', { timeout: 15_000 });
+    expect((await world.executionPlan(plan.id))?.state).toBe('stopped');
   });
 
   it('renders the XSS probe as text: no dialog, the markup visible', async () => {
