@@ -64,7 +64,9 @@ export function findCommand(
 }
 
 /**
- * Parses arguments strictly: an unknown option or a missing value is a usage error naming it.
+ * Parses arguments strictly: an unknown option or a missing value is a usage error naming it. A
+ * negative number after an option that takes a value is that value (`--offset -1`), which the
+ * option's own check then judges.
  *
  * @param argv - the arguments (without the command name)
  * @param options - the options allowed
@@ -75,31 +77,83 @@ export function parseStrict(
   options: OptionSpecs,
   command: string,
 ): ParsedArgs {
+  const args = attachNegativeValues(argv, options);
   try {
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args,
       options: { ...options },
       strict: true,
       allowPositionals: true,
     });
     return { values, positionals };
   } catch (error) {
-    throw usageError(describeParseError(error), command, error);
+    throw usageError(describeParseError(error, args), command, error);
   }
 }
 
-/** A short message for what `parseArgs` rejected. */
-function describeParseError(error: unknown): string {
+/** An argument that starts with a dash but names no option: a negative number (`-1`, `-.5`). */
+const NEGATIVE_NUMBER = /^-\.?\d/;
+
+/**
+ * The arguments with `--name -1` (or `-n -1`) written `--name=-1` when option `name` takes a value.
+ * `parseArgs` takes any argument starting with a dash for an option and refuses it as a value; no
+ * option is named by a digit, so a negative number can only be a value. Nothing after `--` changes.
+ */
+function attachNegativeValues(argv: readonly string[], options: OptionSpecs): string[] {
+  const longOf = new Map<string, string>();
+  for (const [name, spec] of Object.entries(options)) {
+    if (spec.short !== undefined) longOf.set(spec.short, name);
+  }
+  const takesValue = (name: string | undefined): name is string =>
+    name !== undefined && Object.hasOwn(options, name) && options[name]?.type === 'string';
+  const args: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? '';
+    if (arg === '--') {
+      args.push(...argv.slice(index));
+      break;
+    }
+    const name = arg.startsWith('--')
+      ? arg.slice(2)
+      : /^-[^-]$/.test(arg)
+        ? longOf.get(arg.slice(1))
+        : undefined;
+    const next = argv[index + 1];
+    if (takesValue(name) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      args.push(`--${name}=${next}`);
+      index++;
+    } else {
+      args.push(arg);
+    }
+  }
+  return args;
+}
+
+/** A short message for what `parseArgs` rejected in `args`. */
+function describeParseError(error: unknown, args: readonly string[]): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
-  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+  const option = /'(-{1,2}[^' ,]+)/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
     return `unknown option ${option}`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
-    return /does not take an argument/.test(message)
-      ? `option ${option} does not take a value`
-      : `option ${option} needs a value`;
+    if (/does not take an argument/.test(message)) return `option ${option} does not take a value`;
+    if (/ambiguous/.test(message)) {
+      // The option followed by an argument that looks like an option.
+      const at = args.findIndex(
+        (arg, index) => arg === option && args[index + 1]?.startsWith('-') === true,
+      );
+      const next = args[at + 1];
+      const long = /use '(--[^=' ]+)=/.exec(message)?.[1] ?? option;
+      if (at >= 0 && next !== undefined) {
+        return (
+          `option ${option} needs a value, but is followed by ${JSON.stringify(next)} ` +
+          `(write ${long}=${next} if that is the value)`
+        );
+      }
+    }
+    return `option ${option} needs a value`;
   }
   return message;
 }
