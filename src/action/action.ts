@@ -10,6 +10,9 @@ import type { TimeoutEvent } from './timeouts.js';
 import { isTimeoutEvent, timeoutEvent } from './timeouts.js';
 import type { ActionClass, AnyAction, PlanArgs, Planned, RescueStrategy } from './types.js';
 
+/** The key of {@link Action}'s brand: registered, so the same in every copy of Flowline. */
+const ACTION_BRAND: unique symbol = Symbol.for('flowline.Action');
+
 /**
  * The building block of execution plans. Subclass it and define any of three phases:
  *
@@ -49,6 +52,16 @@ export class Action<
    * `use` (world middleware wraps it).
    */
   static middleware: MiddlewareStack = new MiddlewareStack();
+
+  /**
+   * Marks this class as Flowline's `Action` by a registered symbol, `Symbol.for('flowline.Action')`,
+   * which every copy of Flowline shares: so a class extending another copy (a second installation,
+   * or the CommonJS build next to the ES module one) is recognised as an action of that copy, where
+   * its class name cannot be trusted (bundlers rename classes). Inherited by every subclass.
+   *
+   * @internal
+   */
+  static readonly [ACTION_BRAND] = true;
 
   static {
     binder.bind = (action, context) => {

@@ -42,7 +42,14 @@ export async function loadActionsModule(
   }
   if (!isFile) throw usageError(`--actions: no module at ${file}`, command);
   const exports = await importModule(file, cwd, command);
-  const { actions, foreign } = collectActions(exports);
+  let found: { actions: ActionClass[]; foreign: string[] };
+  try {
+    found = collectActions(exports);
+  } catch (error) {
+    // An export that throws when read (a binding not yet initialised, a hostile proxy).
+    throw usageError(`--actions: cannot read the exports of ${file}: ${describe(error)}`, command);
+  }
+  const { actions, foreign } = found;
   if (foreign.length > 0) {
     throw usageError(
       `--actions: ${file} exports ${foreign.join(', ')}, which extend${foreign.length === 1 ? 's' : ''} ` +
@@ -93,17 +100,38 @@ export function collectActions(exports: object): { actions: ActionClass[]; forei
  * @param value - anything
  */
 export function isActionClass(value: unknown): value is ActionClass {
-  return typeof value === 'function' && (value.prototype as unknown) instanceof Action;
+  try {
+    return typeof value === 'function' && (value.prototype as unknown) instanceof Action;
+  } catch {
+    return false; // a proxy that refuses to be inspected
+  }
 }
 
-/** A class whose ancestors include a class named `Action` that is not ours. */
-function extendsForeignAction(value: object): boolean {
-  for (
-    let current: unknown = Object.getPrototypeOf(value);
-    typeof current === 'function' && current !== Function.prototype;
-    current = Object.getPrototypeOf(current)
-  ) {
-    if ((current as { name?: unknown }).name === 'Action' && current !== Action) return true;
+/**
+ * The brand every copy of Flowline puts on its `Action` class (see `Action`): a registered symbol,
+ * the same in every copy, since class names do not survive bundling (esbuild names ours `_Action`).
+ */
+const ACTION_BRAND = Symbol.for('flowline.Action');
+
+/**
+ * Whether `value` is a class extending another copy of Flowline's `Action`: one of its ancestors
+ * carries the brand, but it does not extend ours. Reads own properties only (no getter runs), and a
+ * class that cannot be inspected (a revoked proxy) is not one.
+ *
+ * @param value - a function that is not one of our action classes
+ */
+export function extendsForeignAction(value: object): boolean {
+  try {
+    for (
+      let current: unknown = Object.getPrototypeOf(value);
+      typeof current === 'function' && current !== Function.prototype;
+      current = Object.getPrototypeOf(current)
+    ) {
+      if (current === Action) return false;
+      if (Object.getOwnPropertyDescriptor(current, ACTION_BRAND)?.value === true) return true;
+    }
+  } catch {
+    // a proxy that refuses to be inspected is no action class
   }
   return false;
 }

@@ -4,7 +4,7 @@
  * until `npm run build` has been run.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FlakyDeploy, Provision } from './fixtures/actions.js';
@@ -71,5 +71,36 @@ describe.skipIf(!built)(`the built flowline command (skipped until ${BIN} exists
     expect(run.code).toBe(0);
     const resumed = await store.withWorld(async (world) => world.executionPlan(paused.id));
     expect(resumed).toMatchObject({ state: 'stopped', result: 'success' });
+  });
+
+  it('refuses, saying so, classes that extend a second installation of the package', async () => {
+    // A copy of the built package elsewhere, as a second `npm install` would leave it: its own
+    // package.json named flowline, and the user's module importing 'flowline' from there.
+    const copy = tempDir();
+    cpSync(path.join(ROOT, 'dist'), path.join(copy, 'dist'), { recursive: true });
+    cpSync(path.join(ROOT, 'package.json'), path.join(copy, 'package.json'));
+    // Its dependencies (eventemitter3, immer, p-retry), as installed with it.
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+    const actions = path.join(copy, 'actions.mjs');
+    writeFileSync(
+      actions,
+      "import { Action, PollingAction } from 'flowline';\n" +
+        'export class FlakyDeploy extends Action {}\n' +
+        'export class Probe extends PollingAction {}\n',
+    );
+    const store = await createStore();
+    const paused = await store.withWorld(
+      async (world) => world.trigger(FlakyDeploy, path.join(tempDir(), 'marker')).finished,
+    );
+    const run = await runBuilt(['resume', paused.id, '--store', store.spec, '--actions', actions]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `flowline: --actions: ${actions} exports FlakyDeploy, Probe, which extend another copy of ` +
+        "flowline's Action (a CommonJS build, or flowline installed twice); import Action from " +
+        'the same flowline the command runs from\n' +
+        "Run 'flowline resume --help' for usage.\n",
+    );
+    const after = await store.withWorld(async (world) => world.executionPlan(paused.id));
+    expect(after?.state).toBe('paused');
   });
 });

@@ -33,6 +33,8 @@ export interface CliProcess {
   readonly child: ChildProcessWithoutNullStreams;
   /** The next stdout line not yet taken (rejects if the process ends first). */
   nextLine(): Promise<string>;
+  /** The first stderr line matching `pattern`, seen or to come (rejects if the process ends first). */
+  stderrLine(pattern: RegExp): Promise<string>;
   /** Everything, once the process has exited. */
   readonly exited: Promise<CliResult>;
 }
@@ -81,9 +83,31 @@ export function startCli(
         waiter.reject(new Error(`flowline ${args.join(' ')} ended; stderr:\n${stderr}`));
       }
     });
+  const errorLines: string[] = [];
+  const watchers: { pattern: RegExp; resolve(line: string): void; reject(error: Error): void }[] =
+    [];
+  let errorsEnded = false;
+  createInterface({ input: child.stderr })
+    .on('line', (line) => {
+      errorLines.push(line);
+      for (const watcher of watchers.filter((w) => w.pattern.test(line))) {
+        watchers.splice(watchers.indexOf(watcher), 1);
+        watcher.resolve(line);
+      }
+    })
+    .on('close', () => {
+      errorsEnded = true;
+      for (const watcher of watchers.splice(0)) {
+        watcher.reject(
+          new Error(`flowline ${args.join(' ')} ended before writing ${String(watcher.pattern)}`),
+        );
+      }
+    });
   const exited = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  running.add(child);
+  void exited.then(() => running.delete(child));
   return {
     child,
     nextLine() {
@@ -93,9 +117,25 @@ export function startCli(
         return Promise.reject(new Error(`flowline ${args.join(' ')} ended; stderr:\n${stderr}`));
       return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
     },
+    stderrLine(pattern) {
+      const seen = errorLines.find((line) => pattern.test(line));
+      if (seen !== undefined) return Promise.resolve(seen);
+      if (errorsEnded) {
+        return Promise.reject(
+          new Error(`flowline ${args.join(' ')} ended without writing ${String(pattern)}`),
+        );
+      }
+      return new Promise((resolve, reject) => watchers.push({ pattern, resolve, reject }));
+    },
     exited,
   };
 }
+
+/** Commands still running: a test that fails while one waits must not leave it behind. */
+const running = new Set<ChildProcessWithoutNullStreams>();
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /**
  * Runs `flowline …args` to the end.

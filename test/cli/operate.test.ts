@@ -5,13 +5,31 @@
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ExecutionPlan } from '../../src/index.js';
 import { SqliteAdapter } from '../../src/persistence/sqlite/index.js';
 import { deferred } from '../helpers/world.js';
-import { Blocker, Broken, Deploy, FlakyDeploy, gate } from './fixtures/actions.js';
+import {
+  AwaitApproval,
+  Blocker,
+  Broken,
+  Deploy,
+  FlakyDeploy,
+  Stuck,
+  TimedWait,
+  gate,
+} from './fixtures/actions.js';
 import type { TestStore } from './helpers.js';
-import { ACTIONS_MODULE, ROOT, createStore, hasStackTrace, parseJson, runCli } from './helpers.js';
+import {
+  ACTIONS_MODULE,
+  ROOT,
+  createStore,
+  hasStackTrace,
+  parseJson,
+  runCli,
+  startCli,
+} from './helpers.js';
 
 let store: TestStore;
 
@@ -120,6 +138,112 @@ describe('flowline resume', () => {
     }
   });
 
+  it('waits while a step is suspended, and on Ctrl+C leaves the plan paused, saying so (exit 130)', async () => {
+    const plan = await store.withWorld(
+      (world) =>
+        world.trigger(AwaitApproval, { marker: path.join(store.dir, 'approval') }).finished,
+    );
+    expect(plan.state).toBe('paused');
+    const args = ['--store', store.spec, '--actions', ACTIONS_MODULE];
+    const resume = startCli(['resume', plan.id, ...args]);
+    // The command goes on waiting, and says why.
+    await resume.stderrLine(/is suspended, waiting for an event/);
+    expect((await stored(plan.id)).steps[1]?.state).toBe('suspended');
+    resume.child.kill('SIGINT');
+    const interrupted = await resume.exited;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stdout).toBe(
+      `Plan ${plan.id} (AwaitApproval) is paused with result pending, 0% done.\n`,
+    );
+    expect(interrupted.stderr).toBe(
+      'flowline: step 2 (run of AwaitApproval #1) is suspended, waiting for an event; resume ' +
+        'waits until the plan is paused or stopped (Ctrl+C pauses it)\n' +
+        `flowline: pausing plan ${plan.id}: running steps finish first (Ctrl+C again to quit now)\n`,
+    );
+    expect((await stored(plan.id)).state).toBe('paused');
+
+    // The event, sent from elsewhere to the paused plan, is taken by the next resume.
+    await store.withWorld((world) => world.event(plan.id, 2, { by: 'ops' }));
+    const resumed = await runCli(['resume', plan.id, ...args]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toBe(
+      `Plan ${plan.id} (AwaitApproval) is stopped with result success, 100% done.\n`,
+    );
+    expect(hasStackTrace(resumed.stderr)).toBe(false);
+    const after = await stored(plan.id);
+    expect(after.actions[0]?.output).toEqual({ approvedBy: { by: 'ops' } });
+  });
+
+  it('quits at once on a second Ctrl+C, saying the plan is left running (exit 130)', async () => {
+    const plan = await store.withWorld(
+      (world) => world.trigger(Stuck, { marker: path.join(store.dir, 'stuck') }).finished,
+    );
+    const resume = startCli([
+      'resume',
+      plan.id,
+      '--store',
+      store.spec,
+      '--actions',
+      ACTIONS_MODULE,
+    ]);
+    await resume.stderrLine(/^stuck: running for ever$/);
+    resume.child.kill('SIGINT');
+    await resume.stderrLine(/^flowline: pausing plan/);
+    resume.child.kill('SIGINT');
+    const result = await resume.exited;
+    expect(result.code).toBe(130);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `\\nflowline: quitting now: plan ${plan.id} is left running; your application's worlds recover it`,
+      ),
+    );
+    // As the message says: the next world to start recovers it (here the interrupted step failed,
+    // so the plan pauses again).
+    const recovered = await stored(plan.id);
+    expect(recovered.history.map((entry) => entry.event)).toContain('recover execution');
+    expect(recovered.state).toBe('paused');
+  });
+
+  it('waits for a step woken by an event it planned, then prints how the plan ended', async () => {
+    const plan = await store.withWorld(
+      (world) => world.trigger(TimedWait, { marker: path.join(store.dir, 'timed') }).finished,
+    );
+    expect(plan.state).toBe('paused');
+    const result = await runCli([
+      'resume',
+      plan.id,
+      '--json',
+      '--store',
+      store.spec,
+      '--actions',
+      ACTIONS_MODULE,
+    ]);
+    expect(result.code).toBe(0);
+    expect(parseJson<ExecutionPlan>(result.stdout)).toMatchObject({
+      state: 'stopped',
+      result: 'success',
+      actions: [{ output: { woken: true } }],
+    });
+    expect(result.stderr).toMatch(/^flowline: step 2 \(run of TimedWait #1\) is suspended/);
+  });
+
+  it('exits once the plan ends even when the --actions module leaves a handle open', async () => {
+    const plan = await pausedPlan();
+    const module = path.join(store.dir, 'busy.mts');
+    const fixtures = path.join(ROOT, 'test/cli/fixtures/actions.ts');
+    writeFileSync(
+      module,
+      `export * from ${JSON.stringify(fixtures)};\n` +
+        '// Like a connection pool opened at import time: it would keep Node running forever.\n' +
+        'setInterval(() => undefined, 60_000);\n',
+    );
+    const result = await runCli(['resume', plan.id, '--store', store.spec, '--actions', module]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/is stopped with result success/);
+  });
+
   it('prints the plan as JSON with --json', async () => {
     const plan = await pausedPlan();
     const result = await runCli([
@@ -216,14 +340,27 @@ describe('flowline resume', () => {
   });
 
   it('exits 2 when the classes extend another copy of Action', async () => {
-    // What a CommonJS build of flowline, or a second installation of it, looks like.
+    // A second module instance of the file that defines Action: what a CommonJS build of flowline,
+    // or a second installation of it, gives.
     const module = path.join(store.dir, 'foreign.mjs');
-    writeFileSync(module, 'class Action {}\nexport class Deploy extends Action {}\n');
+    const copy = `${pathToFileURL(path.join(ROOT, 'src/action/action.ts')).href}?second-copy`;
+    writeFileSync(
+      module,
+      `import { Action } from ${JSON.stringify(copy)};\nexport class Deploy extends Action {}\n`,
+    );
     const result = await runCli(['resume', 'x', '--store', store.spec, '--actions', module]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
       /exports Deploy, which extends another copy of flowline's Action/,
     );
+  });
+
+  it("takes a class extending another library's class named Action for no action (exit 2)", async () => {
+    const module = path.join(store.dir, 'unrelated.mjs');
+    writeFileSync(module, 'class Action {}\nexport class Deploy extends Action {}\n');
+    const result = await runCli(['resume', 'x', '--store', store.spec, '--actions', module]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/exports no Action subclass/);
   });
 
   it.each([

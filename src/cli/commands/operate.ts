@@ -38,7 +38,14 @@ const HELP: Readonly<Record<Operation, string>> = {
 
 Resume a paused execution plan: failed steps run again, in this process. Waits
 until the plan is paused or stopped again and prints how it ended. Ctrl+C
-pauses the plan (running steps finish first); a second Ctrl+C quits at once.
+pauses the plan (running steps finish first) and prints how it stands; a
+second Ctrl+C quits at once, leaving the plan running for your application's
+worlds to recover.
+
+A step that suspends keeps the command waiting for its event (a line on stderr
+says so). Events the step plans itself (planEvent, polls, timeouts) reach it
+here; an event sent from another process is queued in the store and taken when
+the plan is next executed: press Ctrl+C, and resume the plan once it is sent.
 
 Options:
 ${COMMON_HELP}
@@ -126,11 +133,11 @@ async function runOperation(ctx: CommandContext, operation: Operation): Promise<
   let world: World | undefined;
   try {
     // An unknown id fails here, before a world starts.
-    await readPlan(adapter, id);
+    const before = await readPlan(adapter, id);
     world = commandWorld(adapter, actions, ctx.logger);
     await world.start();
     const started = world;
-    const { plan, interrupted } = await explain(() => perform(ctx, started, operation, id));
+    const { plan, interrupted } = await explain(() => perform(ctx, started, operation, before));
     if (ctx.json) {
       ctx.io.stdout.write(toJsonText(plan, true));
     } else {
@@ -149,16 +156,30 @@ async function runOperation(ctx: CommandContext, operation: Operation): Promise<
   }
 }
 
-/** Runs the operation; resume pauses the plan on Ctrl+C. */
+/**
+ * Runs the operation. Resume says on stderr when a step suspends (the command then waits for its
+ * event), pauses the plan on Ctrl+C, and on a second Ctrl+C quits at once, saying in what state it
+ * leaves the plan.
+ */
 async function perform(
   ctx: CommandContext,
   world: World,
   operation: Operation,
-  id: string,
+  before: ExecutionPlan,
 ): Promise<{ plan: ExecutionPlan; interrupted: boolean }> {
+  const id = before.id;
   let interrupted = false;
   const removeListener = ctx.io.onSignal(() => {
-    if (interrupted) ctx.io.exit(ExitCode.INTERRUPTED);
+    if (interrupted) {
+      if (operation === 'resume') {
+        ctx.io.stderr.write(
+          `flowline: quitting now: plan ${id} is left running; your application's worlds ` +
+            'recover it once they find this command gone, as after a crash\n',
+        );
+      }
+      ctx.io.exit(ExitCode.INTERRUPTED);
+      return;
+    }
     interrupted = true;
     if (operation !== 'resume') return; // cancel and halt finish promptly
     ctx.io.stderr.write(
@@ -168,6 +189,7 @@ async function perform(
       ctx.logger.warn(`could not pause plan ${id}`, { error });
     });
   });
+  const stopNoting = operation === 'resume' ? noteSuspendedSteps(ctx, world, before) : undefined;
   try {
     if (operation === 'resume') {
       const plan = await world.resume(id);
@@ -183,8 +205,29 @@ async function perform(
     // Cancel and halt ran to their end anyway: an interruption changes nothing.
     return { plan, interrupted: false };
   } finally {
+    stopNoting?.();
     removeListener();
   }
+}
+
+/**
+ * Writes a line on stderr the first time each step of the plan suspends: the command keeps waiting
+ * until the plan is paused or stopped, which for a step waiting for an event may take long.
+ *
+ * @returns a function that stops listening
+ */
+function noteSuspendedSteps(ctx: CommandContext, world: World, plan: ExecutionPlan): () => void {
+  const noted = new Set<number>();
+  return world.on('step:state', (event) => {
+    if (event.planId !== plan.id || event.state !== 'suspended' || noted.has(event.stepId)) return;
+    noted.add(event.stepId);
+    const className = plan.steps[event.stepId - 1]?.className ?? 'action';
+    ctx.io.stderr.write(
+      `flowline: step ${event.stepId} (${event.phase} of ${className} #${event.actionId}) is ` +
+        'suspended, waiting for an event; resume waits until the plan is paused or stopped ' +
+        '(Ctrl+C pauses it)\n',
+    );
+  });
 }
 
 /** Adds what to do to the engine's message when the actions module lacks a class. */
