@@ -27,6 +27,12 @@ export class Executions {
   /** Aborted by close(): retries waiting for their backoff give up at once. */
   readonly #closing = new AbortController();
 
+  /**
+   * Takes a failure of a plan's execution before {@link Executions.crash} gives up on the plan:
+   * returns `true` when it took care of it (a storage outage: see `outage.ts`).
+   */
+  onFailure: ((rt: PlanRuntime, error: unknown) => boolean) | undefined;
+
   constructor(readonly ctx: ExecutorContext) {}
 
   /** Aborted once the world closes. */
@@ -205,8 +211,12 @@ export class Executions {
     void settled.finally(() => this.#settling.delete(settled));
   }
 
-  /** An infrastructure failure: stop driving the plan and report it to whoever awaits it. */
+  /**
+   * An infrastructure failure while executing a plan. A storage outage stalls the plan until the
+   * store answers; anything else stops driving the plan and reports it to whoever awaits it.
+   */
   crash(rt: PlanRuntime, error: unknown): void {
+    if (!this.closed && this.onFailure?.(rt, error) === true) return;
     this.ctx.logger.error(`executing plan ${rt.id} failed`, { error });
     if (rt.mode !== 'closed') rt.setMode('closed');
     this.running.delete(rt.id);

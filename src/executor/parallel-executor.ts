@@ -10,10 +10,18 @@ import type { Executor, ExecutorContext, Reservation } from './executor.js';
 import type { ReservationEntry } from './executions.js';
 import { Executions, scoped } from './executions.js';
 import { FinalizePhase } from './finalize-phase.js';
+import { Outages } from './outage.js';
 import { PlanRuntime } from './plan-runtime.js';
 import { askToCancel, failInterrupted, haltIdle, prepareResume, skipStep } from './recovery.js';
 import { RunningSteps } from './running-steps.js';
 import { startsSteps } from './runtime-mode.js';
+
+/** The history line of a plan taken into execution, by how. */
+const HISTORY_EVENT = {
+  start: 'start execution',
+  recover: 'recover execution',
+  repair: 'recover execution after a storage failure',
+} as const;
 
 /**
  * The default executor. Independent branches of a plan run concurrently, at most `concurrency`
@@ -33,6 +41,7 @@ export class ParallelExecutor implements Executor {
   #executions: Executions | undefined;
   #steps: RunningSteps | undefined;
   #finalize: FinalizePhase | undefined;
+  #outages: Outages | undefined;
 
   async start(context: ExecutorContext): Promise<void> {
     const executions = new Executions(context);
@@ -41,6 +50,25 @@ export class ParallelExecutor implements Executor {
       this.#running().schedule(rt, stepId);
     });
     this.#steps = new RunningSteps(executions, this.#finalize);
+    const outages = new Outages(executions, async (rt, how, requested) => {
+      await this.#begin(rt, how);
+      // What was asked for while the plan was stalled is done now (its caller awaits the plan).
+      const done =
+        requested?.kind === 'cancel'
+          ? this.cancel(rt.id, requested.force)
+          : requested?.kind === 'halt'
+            ? this.halt(rt.id)
+            : requested?.kind === 'pause'
+              ? this.pause(rt.id)
+              : undefined;
+      done?.catch(() => undefined);
+    });
+    this.#outages = outages;
+    executions.onFailure = (rt, error) => {
+      if (!Outages.isOutage(error)) return false;
+      outages.stall(rt, error);
+      return true;
+    };
   }
 
   async reserve(planId: string): Promise<Reservation | undefined> {
@@ -125,7 +153,7 @@ export class ParallelExecutor implements Executor {
    * ABNORMAL_TERMINATION and the rescue strategy applies, except for idempotent actions, whose
    * steps simply run again.
    */
-  async #begin(rt: PlanRuntime, how: 'start' | 'recover'): Promise<void> {
+  async #begin(rt: PlanRuntime, how: 'start' | 'recover' | 'repair'): Promise<void> {
     const executions = this.#ctx();
     const steps = this.#running();
     const ctx = executions.ctx;
@@ -134,12 +162,15 @@ export class ParallelExecutor implements Executor {
     // A finalize phase that failed while its world was closing (e.g. a finalize waiting to retry
     // when close() cut the wait short) runs again whole when the plan is recovered, as on resume.
     prepareResume(rt, at, changed);
-    const interrupted = how === 'recover' ? failInterrupted(rt, at, changed) : [];
+    const interrupted =
+      how === 'start'
+        ? []
+        : failInterrupted(rt, at, changed, how === 'recover' ? 'world gone' : 'storage failed');
     rt.refreshOutcome();
     if (how === 'start') changePlanState(rt.plan, 'running', at, rt.events);
     rt.plan.history.push({
       at,
-      event: how === 'start' ? 'start execution' : 'recover execution',
+      event: HISTORY_EVENT[how],
       worldId: ctx.worldId,
     });
     await executions.commit(rt, { plans: [rt.plan], steps: scoped(rt, changed) });
@@ -153,13 +184,17 @@ export class ParallelExecutor implements Executor {
     const ready = director.start();
     if (interrupted.length > 0) await steps.onError(rt, interrupted);
     for (const stepId of ready) {
-      if (startsSteps(rt.mode) && !isStepDone(rt.step(stepId).state)) steps.schedule(rt, stepId);
+      // Ready steps that never ran or failed run now; a suspended one is woken below instead.
+      const state = rt.step(stepId).state;
+      if (startsSteps(rt.mode) && (state === 'pending' || state === 'error')) {
+        steps.schedule(rt, stepId);
+      }
     }
     for (const step of rt.steps) {
       if (step.state !== 'suspended') continue;
       rt.suspended.add(step.id);
       // Timers a dead world had planned for this step are gone; its class may ask to be nudged.
-      const nudge = how === 'recover' ? rt.classes[step.actionId - 1]?.recoveryEvent : undefined;
+      const nudge = how !== 'start' ? rt.classes[step.actionId - 1]?.recoveryEvent : undefined;
       if (nudge !== undefined) await steps.enqueueOwn(rt, step.id, nudge);
       steps.wake(rt, step.id);
     }
@@ -177,6 +212,7 @@ export class ParallelExecutor implements Executor {
     if (starting !== undefined) await starting;
     const rt = executions.running.get(planId);
     if (rt === undefined) throw await this.#notRunningHere(planId, 'paused');
+    if (rt.requestWhileStalled({ kind: 'pause' })) return rt.finished;
     if (rt.mode === 'running') rt.setMode('pausing');
     executions.afterChange(rt);
     return rt.finished;
@@ -188,6 +224,7 @@ export class ParallelExecutor implements Executor {
     if (starting !== undefined) await starting;
     const rt = executions.running.get(planId);
     if (rt === undefined) return haltIdle(executions, planId);
+    if (rt.requestWhileStalled({ kind: 'halt' })) return rt.finished;
     if (rt.mode !== 'closed') {
       if (rt.canEnter('halting')) rt.setMode('halting');
       rt.halt(new FlowlineError(ErrorCode.PLAN_HALTED, `plan ${planId} was halted`, { planId }));
@@ -202,6 +239,7 @@ export class ParallelExecutor implements Executor {
     if (starting !== undefined) await starting;
     const rt = executions.running.get(planId);
     if (rt === undefined) return haltIdle(executions, planId, { force });
+    if (rt.requestWhileStalled({ kind: 'cancel', force })) return rt.finished;
     if (rt.canEnter('cancelling')) {
       rt.setMode('cancelling');
       if (force) {
@@ -231,6 +269,7 @@ export class ParallelExecutor implements Executor {
     const executions = this.#executions;
     if (executions === undefined) return;
     executions.close();
+    this.#outages?.close();
     await this.#steps?.idle();
     await executions.release();
   }

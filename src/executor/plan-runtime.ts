@@ -53,6 +53,12 @@ export class PlanRuntime implements SettlementInput {
   #waking: Set<number> | undefined;
   #rewake: Set<number> | undefined;
   #inbox: Map<number, number> | undefined;
+  /**
+   * An operation asked for while the plan was stalled by a storage outage: applied once the plan
+   * is taken up again (the strongest wins: cancel, then halt, then pause).
+   */
+  requested:
+    { readonly kind: 'pause' | 'halt' } | { readonly kind: 'cancel'; force: boolean } | undefined;
   /** While `finalizePhase` middleware waits in `next()`: ends it once the finalize flow is over. */
   endFinalizePhase: (() => void) | undefined;
   /** Aborted by `world.halt`; made on first use (most plans never need it). */
@@ -118,6 +124,19 @@ export class PlanRuntime implements SettlementInput {
     assertModeChange(this.id, this.#mode, to);
     this.#mode = to;
     if (to === 'cancelling') this.#cancelRequested = true;
+  }
+
+  /**
+   * Notes an operation asked for while the plan is stalled (see {@link PlanRuntime.requested}).
+   *
+   * @returns whether the plan is stalled (the operation then waits for it to be taken up again)
+   */
+  requestWhileStalled(request: NonNullable<PlanRuntime['requested']>): boolean {
+    if (this.#mode !== 'stalled') return false;
+    const rank = { pause: 0, halt: 1, cancel: 2 } as const;
+    const current = this.requested;
+    if (current === undefined || rank[request.kind] >= rank[current.kind]) this.requested = request;
+    return true;
   }
 
   /** Changes a step's state, reported once the plan's next write is stored. */

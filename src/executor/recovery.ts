@@ -44,25 +44,37 @@ export function prepareResume(rt: PlanRuntime, at: string, changed: StepRecord[]
 }
 
 /**
- * Recovery of a plan left `running` by a world that is gone: the steps it was running fail with
- * ABNORMAL_TERMINATION, except those of idempotent actions, which simply run again. Changed steps
- * are added to `changed`.
+ * Recovery of a plan left `running` by a world that is gone (or by a store that failed under it):
+ * the steps it was running fail with ABNORMAL_TERMINATION (or STORAGE_ERROR), except those of
+ * idempotent actions, which simply run again. Changed steps are added to `changed`.
  *
  * @returns the interrupted steps of actions that are not idempotent (the rescue strategy applies)
  */
-export function failInterrupted(rt: PlanRuntime, at: string, changed: StepRecord[]): StepRecord[] {
+export function failInterrupted(
+  rt: PlanRuntime,
+  at: string,
+  changed: StepRecord[],
+  why: 'world gone' | 'storage failed' = 'world gone',
+): StepRecord[] {
   const interrupted: StepRecord[] = [];
   for (const step of rt.steps) {
     if (step.state !== 'running') continue;
     const idempotent = rt.classes[step.actionId - 1]?.idempotent === true;
     rt.setStep(step, 'error', at);
     step.error = serializeError(
-      new FlowlineError(
-        ErrorCode.ABNORMAL_TERMINATION,
-        `abnormal termination: the world executing step ${step.id} of plan ${rt.id} stopped ` +
-          'while the step ran',
-        { planId: rt.id, stepId: step.id },
-      ),
+      why === 'world gone'
+        ? new FlowlineError(
+            ErrorCode.ABNORMAL_TERMINATION,
+            `abnormal termination: the world executing step ${step.id} of plan ${rt.id} stopped ` +
+              'while the step ran',
+            { planId: rt.id, stepId: step.id },
+          )
+        : new FlowlineError(
+            ErrorCode.STORAGE_ERROR,
+            `the store failed while step ${step.id} of plan ${rt.id} ran: how it ended could not ` +
+              'be stored (it may have taken effect); resume runs it again',
+            { planId: rt.id, stepId: step.id },
+          ),
     );
     // An idempotent run step re-runs from error; a finalize step only from pending.
     if (idempotent && step.phase === 'finalize') rt.setStep(step, 'pending', at);

@@ -79,7 +79,13 @@ export class RunningSteps {
     const step = rt.step(event.stepId);
     if (!acceptsEvents(step)) throw stepNotSuspended(rt.id, step);
     rt.inbox.set(step.id, (rt.inbox.get(step.id) ?? 0) + 1);
-    await this.executions.ctx.adapter.enqueueEvent(event);
+    try {
+      await this.executions.ctx.adapter.enqueueEvent(event);
+    } catch (error) {
+      // Not accepted: the caller is told, and the step does not wait for it.
+      rt.inbox.set(step.id, (rt.inbox.get(step.id) ?? 1) - 1);
+      throw error;
+    }
     // The step may have moved on while the event was being stored.
     const state = rt.step(step.id).state;
     if (state === 'suspended') this.wake(rt, step.id);
@@ -267,12 +273,16 @@ export class RunningSteps {
     }
     if (outcome.attempts !== undefined) step.attempts = outcome.attempts;
     if (outcome.progress !== undefined) step.progress = outcome.progress;
-    await executions.commit(
-      rt,
-      { actions: [{ planId: rt.id, record: action }], steps: scoped(rt, [step]) },
-      outcome.logs,
-    );
-    rt.active--;
+    try {
+      await executions.commit(
+        rt,
+        { actions: [{ planId: rt.id, record: action }], steps: scoped(rt, [step]) },
+        outcome.logs,
+      );
+    } finally {
+      // Counted as ended even when the commit failed: the plan is stalled, not held forever.
+      rt.active--;
+    }
     if (outcome.kind === 'suspended') {
       rt.suspended.add(step.id);
       if (rt.inboxCount(step.id) > 0) this.wake(rt, step.id);

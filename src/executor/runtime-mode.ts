@@ -30,9 +30,14 @@ import { ErrorCode, FlowlineError } from '../errors.js';
  * - `cancelling`: entered by `world.cancel` from any mode but `closed`. A halt that first asks
  *   cancellable actions to stop; a step that fails meanwhile ends `cancelled`, and the history says
  *   "cancel execution". A later halt leaves it `cancelling`.
- * - `closed`: entered from any mode when the world closes, or when storing the plan failed (the
- *   plan is dropped from the executor). Nothing new starts; a plan whose last step finishes is still
- *   `stopped`, any other stays as it is in the store for the next world to recover.
+ * - `stalled`: entered from any mode but `closed` when the store failed while the plan was being
+ *   executed (an outage: see `outage.ts`). Nothing new starts, suspended steps are not woken, and
+ *   the plan never settles in this mode: once nothing is queued or active and the store answers
+ *   again, the plan is read back from the store and taken into execution afresh.
+ * - `closed`: entered from any mode when the world closes, or when executing the plan failed for
+ *   a reason other than the store (the plan is dropped from the executor). Nothing new starts; a
+ *   plan whose last step finishes is still `stopped`, any other stays as it is in the store for the
+ *   next world to recover.
  *
  * Only `setMode` changes a mode, and only along the table below; any other move is a bug.
  * `settlement` is the one place that decides whether a plan is now paused or stopped, and
@@ -47,18 +52,20 @@ export const RuntimeMode = {
   failing: 'failing',
   halting: 'halting',
   cancelling: 'cancelling',
+  stalled: 'stalled',
   closed: 'closed',
 } as const;
 /** Union of {@link RuntimeMode} values. */
 export type RuntimeMode = (typeof RuntimeMode)[keyof typeof RuntimeMode];
 
 const MODE_TRANSITIONS: Readonly<Record<RuntimeMode, readonly RuntimeMode[]>> = {
-  running: ['pausing', 'pausingOnError', 'failing', 'halting', 'cancelling', 'closed'],
-  pausing: ['halting', 'cancelling', 'closed'],
-  pausingOnError: ['halting', 'cancelling', 'closed'],
-  failing: ['halting', 'cancelling', 'closed'],
-  halting: ['cancelling', 'closed'],
-  cancelling: ['closed'],
+  running: ['pausing', 'pausingOnError', 'failing', 'halting', 'cancelling', 'stalled', 'closed'],
+  pausing: ['halting', 'cancelling', 'stalled', 'closed'],
+  pausingOnError: ['halting', 'cancelling', 'stalled', 'closed'],
+  failing: ['halting', 'cancelling', 'stalled', 'closed'],
+  halting: ['cancelling', 'stalled', 'closed'],
+  cancelling: ['stalled', 'closed'],
+  stalled: ['closed'],
   closed: [],
 };
 
@@ -85,7 +92,7 @@ export function startsSteps(mode: RuntimeMode): boolean {
 
 /** Whether suspended steps are woken by their events in this mode. */
 export function wakesSuspended(mode: RuntimeMode): boolean {
-  return mode !== 'halting' && mode !== 'cancelling' && mode !== 'closed';
+  return mode !== 'halting' && mode !== 'cancelling' && mode !== 'stalled' && mode !== 'closed';
 }
 
 /** What {@link settlement} reads of a plan in execution. */
@@ -130,11 +137,13 @@ const STOPPED_CANCELLING: Settlement = { state: 'stopped', cancelRemaining: true
  *    is `pausing` (a user pause), `halting` or `cancelling`: those do not wait for events.
  * 2. `halting` and `cancelling` → `stopped`, after cancelling what never ran.
  * 3. `closed` → `stopped` only when every step is done; otherwise it stays as it is in the store.
+ *    `stalled` never settles here: the outage handling takes the plan up again.
  * 4. `pausing` and `pausingOnError` → `paused`; `failing` → `stopped`.
  * 5. `running` → `stopped` once the finalize phase has begun and every finalize step is done.
  */
 export function settlement(plan: SettlementInput): Settlement | undefined {
   const mode = plan.mode;
+  if (mode === 'stalled') return undefined;
   const waitsForSuspended = mode !== 'pausing' && mode !== 'halting' && mode !== 'cancelling';
   if (plan.queued > 0 || plan.active > 0 || (waitsForSuspended && plan.suspendedCount > 0)) {
     return undefined;

@@ -18,19 +18,26 @@ const LEGAL = new Set<string>([
   'running>failing',
   'running>halting',
   'running>cancelling',
+  'running>stalled',
   'running>closed',
   'pausing>halting',
   'pausing>cancelling',
+  'pausing>stalled',
   'pausing>closed',
   'pausingOnError>halting',
   'pausingOnError>cancelling',
+  'pausingOnError>stalled',
   'pausingOnError>closed',
   'failing>halting',
   'failing>cancelling',
+  'failing>stalled',
   'failing>closed',
   'halting>cancelling',
+  'halting>stalled',
   'halting>closed',
+  'cancelling>stalled',
   'cancelling>closed',
+  'stalled>closed',
 ]);
 
 describe('runtime modes', () => {
@@ -75,7 +82,7 @@ describe('settlement: what decides that a plan is paused or stopped', () => {
   });
 
   it('a suspended step holds the plan unless it is being paused by hand, halted or cancelled', () => {
-    const holds: RuntimeMode[] = ['running', 'pausingOnError', 'failing', 'closed'];
+    const holds: RuntimeMode[] = ['running', 'pausingOnError', 'failing', 'stalled', 'closed'];
     for (const mode of MODES) {
       const outcome = settlement(
         plan({ mode, suspendedCount: 1, finalizing: true, finalizeDone: () => true }),
@@ -106,6 +113,19 @@ describe('settlement: what decides that a plan is paused or stopped', () => {
       state: 'stopped',
       cancelRemaining: false,
     });
+  });
+
+  it('a stalled plan never settles: the outage handling takes it up again', () => {
+    expect(
+      settlement(
+        plan({
+          mode: 'stalled',
+          finalizing: true,
+          finalizeDone: () => true,
+          allStepsDone: () => true,
+        }),
+      ),
+    ).toBeUndefined();
   });
 
   it('a closed plan stops only when every step is done', () => {
