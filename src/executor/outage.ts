@@ -22,8 +22,8 @@ interface Stall {
  * its `finished` stays pending, and it stays "running here" for every operation. It is tried again
  * with a bounded backoff (100 ms doubling to 5 s, on the world clock) until the store answers:
  * then, once nothing of it is in progress, it is read back from the store and taken into execution
- * afresh, as after a crash: steps whose outcome could not be stored fail with `STORAGE_ERROR`
- * (idempotent actions simply run again), the rescue strategy applies (by default the plan pauses
+ * afresh, as after a crash: steps whose outcome could not be stored fail with
+ * `ABNORMAL_TERMINATION`, saying the store failed (idempotent actions simply run again), the rescue strategy applies (by default the plan pauses
  * with that error, and `resume` continues it), and the waiters of the old execution get the new
  * one's outcome. A plan another world took over meanwhile is let go.
  *
@@ -31,6 +31,8 @@ interface Stall {
  */
 export class Outages {
   readonly #stalls = new Map<string, Stall>();
+  /** Plans waiting to be tried again after they could not be taken into execution. */
+  readonly #waits = new Set<{ timer: TimerHandle; resolve: (again: boolean) => void }>();
 
   /**
    * @param begin - takes a runtime read from the store into execution (`repair`: after an outage),
@@ -67,10 +69,46 @@ export class Outages {
     this.#later(stall);
   }
 
+  /**
+   * Waits before a plan that could not be taken into execution in an outage is tried again (the
+   * same bounded backoff as stalled plans).
+   *
+   * @param attempt - how many tries failed before this one (0 for the first)
+   * @returns `false` when the world closed meanwhile (give up: the plan stays as it is)
+   */
+  pause(planId: string, attempt: number, error: unknown): Promise<boolean> {
+    const { clock, logger } = this.executions.ctx;
+    if (attempt === 0) {
+      logger.error(
+        `starting plan ${planId} failed: ${toError(error).message}; it is tried again when the ` +
+          'store answers',
+        { planId, error },
+      );
+    }
+    if (this.executions.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = clock.setTimeout(
+        () => {
+          this.#waits.delete(wait);
+          resolve(!this.executions.closed);
+        },
+        Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt),
+      );
+      const wait = { timer, resolve };
+      this.#waits.add(wait);
+    });
+  }
+
   /** Stops trying (the world closes); stalled plans stay as they are in the store. */
   close(): void {
-    for (const stall of this.#stalls.values()) this.executions.ctx.clock.clearTimeout(stall.timer);
+    const clock = this.executions.ctx.clock;
+    for (const stall of this.#stalls.values()) clock.clearTimeout(stall.timer);
     this.#stalls.clear();
+    for (const wait of this.#waits) {
+      clock.clearTimeout(wait.timer);
+      wait.resolve(false);
+    }
+    this.#waits.clear();
   }
 
   #later(stall: Stall): void {

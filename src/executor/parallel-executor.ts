@@ -91,33 +91,48 @@ export class ParallelExecutor implements Executor {
         { planId },
       );
     }
-    const runtime = await executions.starting(
-      planId,
-      async () => {
-        const lock = reserved !== undefined || (await executions.lock(planId));
-        try {
-          if (!lock) {
-            throw new FlowlineError(
-              ErrorCode.INVALID_PLAN_STATE,
-              `plan ${planId} is being executed by another world`,
-              { planId },
+    const take = (): Promise<PlanRuntime> =>
+      executions.starting(
+        planId,
+        async () => {
+          const lock = reserved !== undefined || (await executions.lock(planId));
+          try {
+            if (!lock) {
+              throw new FlowlineError(
+                ErrorCode.INVALID_PLAN_STATE,
+                `plan ${planId} is being executed by another world`,
+                { planId },
+              );
+            }
+            const stored = await executions.loadIdle(
+              planId,
+              'only planned or paused plans can be executed',
             );
+            const { registry, stateChanges } = executions.ctx;
+            const rt = new PlanRuntime(stored, registry, stateChanges());
+            await this.#begin(rt, 'start');
+            return rt;
+          } catch (error) {
+            // A reserved plan keeps its lock through an outage: it is taken again below.
+            const keep = reserved !== undefined && Outages.isOutage(error);
+            if (lock && !keep && !executions.running.has(planId)) await executions.unlock(planId);
+            throw error;
           }
-          const stored = await executions.loadIdle(
-            planId,
-            'only planned or paused plans can be executed',
-          );
-          const { registry, stateChanges } = executions.ctx;
-          const rt = new PlanRuntime(stored, registry, stateChanges());
-          await this.#begin(rt, 'start');
-          return rt;
-        } catch (error) {
-          if (lock && !executions.running.has(planId)) await executions.unlock(planId);
-          throw error;
-        }
-      },
-      reserved,
-    );
+        },
+        reserved,
+      );
+    let runtime: PlanRuntime;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        runtime = await take();
+        break;
+      } catch (error) {
+        // A plan this world reserved and stored is not given up in an outage: whoever awaits it
+        // (trigger's `finished`) waits until the store answers and the plan runs.
+        if (reserved === undefined || !Outages.isOutage(error)) throw error;
+        if (!(await this.#outages?.pause(planId, attempt, error))) throw error;
+      }
+    }
     return runtime.finished;
   }
 

@@ -22,20 +22,24 @@ import { PlanRuntime } from './plan-runtime.js';
  */
 
 /**
- * Resume: skipping steps become skipped; after a finalize error the whole finalize sequence runs
- * again (Dynflow's rule). Changed steps are added to `changed`.
+ * Resume: skipping steps become skipped. After a finalize step failed, the whole finalize sequence
+ * runs again (Dynflow's rule), except when every failed finalize step was only interrupted (by a
+ * world that died, or a store that failed: `ABNORMAL_TERMINATION`): then only those run again, and
+ * finalize steps whose success was committed are not repeated. Changed steps are added to
+ * `changed`.
  */
 export function prepareResume(rt: PlanRuntime, at: string, changed: StepRecord[]): void {
-  const finalizeFailed = rt.steps.some((s) => s.phase === 'finalize' && s.state === 'error');
+  const finalizeFailed = rt.steps.some(
+    (s) => s.phase === 'finalize' && s.state === 'error' && !wasInterrupted(s),
+  );
   for (const step of rt.steps) {
     if (step.state === 'skipping') {
       rt.setStep(step, 'skipped', at);
       changed.push(step);
+    } else if (step.phase !== 'finalize') {
+      continue;
     } else if (
-      finalizeFailed &&
-      step.phase === 'finalize' &&
-      step.state !== 'skipped' &&
-      step.state !== 'pending'
+      finalizeFailed ? step.state !== 'skipped' && step.state !== 'pending' : step.state === 'error'
     ) {
       rt.setStep(step, 'pending', at);
       changed.push(step);
@@ -43,9 +47,14 @@ export function prepareResume(rt: PlanRuntime, at: string, changed: StepRecord[]
   }
 }
 
+/** Whether a failed step did not fail by itself: its execution was cut short (crash, outage). */
+function wasInterrupted(step: StepRecord): boolean {
+  return step.error?.code === ErrorCode.ABNORMAL_TERMINATION;
+}
+
 /**
  * Recovery of a plan left `running` by a world that is gone (or by a store that failed under it):
- * the steps it was running fail with ABNORMAL_TERMINATION (or STORAGE_ERROR), except those of
+ * the steps it was running fail with ABNORMAL_TERMINATION, except those of
  * idempotent actions, which simply run again. Changed steps are added to `changed`.
  *
  * @returns the interrupted steps of actions that are not idempotent (the rescue strategy applies)
@@ -70,9 +79,9 @@ export function failInterrupted(
             { planId: rt.id, stepId: step.id },
           )
         : new FlowlineError(
-            ErrorCode.STORAGE_ERROR,
-            `the store failed while step ${step.id} of plan ${rt.id} ran: how it ended could not ` +
-              'be stored (it may have taken effect); resume runs it again',
+            ErrorCode.ABNORMAL_TERMINATION,
+            `abnormal termination: the store failed while step ${step.id} of plan ${rt.id} ran, ` +
+              'so how it ended could not be stored (it may have taken effect); resume runs it again',
             { planId: rt.id, stepId: step.id },
           ),
     );

@@ -3,7 +3,8 @@
  * adapter's own retries), `finished` rejected, the plan stayed `running` in the store, and resume,
  * halt and cancel refused it until the process restarted. Now the world keeps the plan, tries it
  * again with a bounded backoff on its clock, and carries on when the store answers: a step whose
- * outcome could not be stored runs again (idempotent) or fails with STORAGE_ERROR, which pauses
+ * outcome could not be stored runs again (idempotent) or fails (ABNORMAL_TERMINATION, saying the
+ * store failed), which pauses
  * the plan; `resume` continues it in the same process.
  *
  * The outage is a real SQLite failure: a trigger, created and dropped through a second connection,
@@ -124,12 +125,14 @@ async function outageScenario(kind: 'fragile' | 'idempotent') {
   return { world, triggered, blocked };
 }
 
-it('fragile step: once the store answers, the plan pauses with STORAGE_ERROR on it; resume finishes it', async () => {
+it("fragile step: once the store answers, the plan pauses, the step's outcome lost to the store; resume finishes it", async () => {
   const { world, triggered, blocked } = await outageScenario('fragile');
   try {
     const paused = await triggered.finished;
     expect(paused.state).toBe('paused');
-    expect(stepOf(paused, blocked, 'run').error?.code).toBe('STORAGE_ERROR');
+    const error = stepOf(paused, blocked, 'run').error;
+    expect(error?.code).toBe('ABNORMAL_TERMINATION');
+    expect(error?.message).toMatch(/the store failed while step 5/);
     expect(stepOf(paused, 'First', 'run').state).toBe('success');
     const done = await world.resume(triggered.id);
     expect([done.state, done.result]).toEqual(['stopped', 'success']);
