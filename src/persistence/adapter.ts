@@ -10,6 +10,18 @@ import type { PlanResult, PlanState, StepState } from '../plan/states.js';
 
 export type { StepLogLine, StoredPlan } from '../plan/records.js';
 
+/**
+ * Marks a record an adapter returned for a row it could not read (a damaged or hand-edited row), in
+ * a list or a queue that must not fail because of one row. The other fields hold what could be read
+ * and documented placeholders; see `flowline/adapter`'s `read*` functions.
+ */
+export interface UnreadableRecord {
+  /** `INVALID_PLAN` for a record of a plan (events, delayed plans), else `STORAGE_ERROR`. */
+  readonly code: string;
+  /** Names the store, the record and what is wrong with it. */
+  readonly message: string;
+}
+
 /** A record that belongs to a plan. */
 export interface PlanScoped<T> {
   readonly planId: string;
@@ -43,6 +55,8 @@ export interface DelayedPlanRecord {
   readonly args: readonly JsonValue[];
   /** A frozen delayed plan is not started until it is thawed. */
   readonly frozen: boolean;
+  /** Set on a record listed from a row that could not be read (see {@link UnreadableRecord}). */
+  readonly invalid?: UnreadableRecord;
 }
 
 /** `planId` may start only once `dependsOn` is stopped (`world.chain`). */
@@ -64,6 +78,8 @@ export interface WorldRecord {
   readonly startedAt: string;
   /** ISO time of its last heartbeat. */
   readonly heartbeatAt: string;
+  /** Set on a record listed from a row that could not be read (see {@link UnreadableRecord}). */
+  readonly invalid?: UnreadableRecord;
 }
 
 /** A lock held by a world, e.g. `execution-plan:<id>` or `singleton:<action>`. */
@@ -76,6 +92,8 @@ export interface LockRecord {
   readonly planId?: string;
   /** ISO time it was taken. */
   readonly acquiredAt: string;
+  /** Set on a record listed from a row that could not be read (see {@link UnreadableRecord}). */
+  readonly invalid?: UnreadableRecord;
 }
 
 /**
@@ -107,6 +125,12 @@ export interface EventEnvelope {
   readonly payload: JsonValue;
   /** ISO time it was accepted. */
   readonly createdAt: string;
+  /**
+   * Set on an event taken or dropped from a row that could not be read (see
+   * {@link UnreadableRecord}); its payload is then `null`. The world drops such an event with an
+   * error log and takes the next one.
+   */
+  readonly invalid?: UnreadableRecord;
 }
 
 /** The conditional move that starts a step. */
@@ -123,13 +147,21 @@ export interface StepClaim {
  * The only way the engine touches storage. Implement it to keep plans anywhere; every adapter must
  * pass the conformance suite. Records are plain JSON: store them as they are and return equal copies
  * (never the same objects).
+ *
+ * Records read back are checked (the `check*` and `read*` functions of `flowline/adapter`), so that
+ * no stored record can crash or stop the engine: one plan that cannot be read rejects with
+ * `INVALID_PLAN`; a list or a queue never rejects because of one unreadable row, it returns that row
+ * as a record marked `invalid` (see {@link UnreadableRecord}).
  */
 export interface PersistenceAdapter {
   /** Opens connections, creates or migrates the schema. */
   start(): Promise<void>;
   /** Closes connections. */
   close(): Promise<void>;
-  /** Applies every write of the batch atomically. */
+  /**
+   * Applies every write of the batch atomically. A plan record marked `invalid` is refused with
+   * `INVALID_ARGUMENT` and nothing is written (see `refuseUnreadable`).
+   */
   write(batch: WriteBatch): Promise<void>;
   /**
    * Moves a step to `running` only if its stored state is one of `claim.from`, atomically, so no
@@ -138,39 +170,56 @@ export interface PersistenceAdapter {
    * @returns whether this caller won the step
    */
   claimStep(claim: StepClaim): Promise<boolean>;
-  /** A plan with its actions and steps, or `undefined`. */
+  /**
+   * A plan with its actions and steps, or `undefined`. A plan whose records cannot be read (not
+   * JSON, a field of the wrong type or value, records that do not fit together) rejects with
+   * FlowlineError `INVALID_PLAN` naming the plan, the record and the field (see `checkStoredPlan`).
+   */
   loadPlan(planId: string): Promise<StoredPlan | undefined>;
   /**
    * Plan records matching the filter, newest first. A malformed `limit`, `offset` or `parent`
-   * rejects with FlowlineError `INVALID_ARGUMENT` (see `checkPlanFilter`).
+   * rejects with FlowlineError `INVALID_ARGUMENT` (see `checkPlanFilter`). A row that cannot be read
+   * does not fail the list: it is returned marked `invalid` (see `readPlanRecord`).
    */
   findPlans(filter?: PlanFilter): Promise<PlanRecord[]>;
   /** Queues an event for a step, durably on a durable store. */
   enqueueEvent(event: EventEnvelope): Promise<void>;
-  /** Removes and returns the oldest event queued for a step. */
+  /**
+   * Removes and returns the oldest event queued for a step; one that cannot be read is removed and
+   * returned marked `invalid` (see `readEventEnvelope`).
+   */
   takeEvent(planId: string, stepId: number): Promise<EventEnvelope | undefined>;
-  /** Removes every event queued for a step and returns them. */
+  /** Removes every event queued for a step and returns them (unreadable ones marked `invalid`). */
   dropEvents(planId: string, stepId: number): Promise<EventEnvelope[]>;
 
-  /** The delayed-plan record of a plan, or `undefined`. */
+  /**
+   * The delayed-plan record of a plan, or `undefined`; one that cannot be read rejects with
+   * `INVALID_PLAN` (see `checkDelayedPlanRecord`).
+   */
   loadDelayedPlan(planId: string): Promise<DelayedPlanRecord | undefined>;
-  /** Unfrozen delayed plans whose `startAt` is at or before `dueBy` (ISO), oldest first. */
+  /**
+   * Unfrozen delayed plans whose `startAt` is at or before `dueBy` (ISO), oldest first; unreadable
+   * ones marked `invalid` (see `readDelayedPlanRecord`).
+   */
   findDueDelayedPlans(dueBy: string, limit?: number): Promise<DelayedPlanRecord[]>;
-  /** The plans `planId` waits for. */
+  /** The plans `planId` waits for (a stored id that is not a string is left out: `readPlanIds`). */
   findDependencies(planId: string): Promise<string[]>;
-  /** The plans waiting for `planId`. */
+  /** The plans waiting for `planId` (as `findDependencies`, unreadable ids left out). */
   findDependents(planId: string): Promise<string[]>;
 
   /** Appends log lines, in order. */
   appendLogs(lines: readonly StepLogLine[]): Promise<void>;
-  /** The log lines of a plan (of one step when `stepId` is given), in the order written. */
+  /**
+   * The log lines of a plan (of one step when `stepId` is given), in the order written; a line that
+   * cannot be read is replaced by an `error` line saying so (see `readStepLogLine`).
+   */
   loadLogs(planId: string, stepId?: number): Promise<StepLogLine[]>;
 
   /** Inserts or replaces a world record. */
   registerWorld(world: WorldRecord): Promise<void>;
   /** Records a heartbeat; `false` when the world is no longer registered (it was invalidated). */
   heartbeat(worldId: string, at: string): Promise<boolean>;
-  /** Every registered world. */
+  /** Every registered world; unreadable ones marked `invalid` (see `readWorldRecord`). */
   findWorlds(): Promise<WorldRecord[]>;
   /** Removes a world record and releases every lock it holds, atomically. */
   unregisterWorld(worldId: string): Promise<void>;
@@ -179,6 +228,6 @@ export interface PersistenceAdapter {
   acquireLock(lock: LockRecord): Promise<boolean>;
   /** Releases a lock if `ownerId` holds it. */
   releaseLock(key: string, ownerId: string): Promise<void>;
-  /** Locks held by a world. */
+  /** Locks held by a world; unreadable ones marked `invalid` (see `readLockRecord`). */
   findLocks(ownerId: string): Promise<LockRecord[]>;
 }

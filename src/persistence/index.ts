@@ -1,7 +1,8 @@
 /**
  * `flowline/adapter`: what an adapter author needs. The {@link PersistenceAdapter} contract with
  * every record type it stores and returns, the filter check every adapter applies to `findPlans`,
- * and the in-memory adapter (a small, complete example of the contract). The SQLite and PostgreSQL
+ * the checks every adapter applies to the records it reads back (`checkStoredPlan`, `read*`, one per
+ * record kind), and the in-memory adapter (a small, complete example of the contract). The SQLite and PostgreSQL
  * adapters have their own entries (`flowline/sqlite`, `flowline/postgres`); the conformance suite
  * every adapter runs is in `flowline/testing`.
  *
@@ -18,6 +19,7 @@ export type {
   StepClaim,
   StepLogLine,
   StoredPlan,
+  UnreadableRecord,
   WorldRecord,
   WriteBatch,
 } from './adapter.js';
@@ -35,4 +37,31 @@ export { SCHEMA_VERSION } from '../plan/records.js';
 export type { PlanResult, PlanState, StepState, Phase } from '../plan/states.js';
 export { MemoryAdapter } from './memory-adapter.js';
 export { checkPlanFilter } from './plan-filter.js';
+export {
+  UnparsableRecord,
+  checkDelayedPlanRecord,
+  checkStoredPlan,
+  parseStoredJson,
+  readDelayedPlanRecord,
+  readEventEnvelope,
+  readLockRecord,
+  readPlanIds,
+  readPlanRecord,
+  readStepLogLine,
+  readWorldRecord,
+  refuseUnreadable,
+} from './record-decoding.js';
+export type { PlanColumns } from './record-decoding.js';
+export {
+  actionRecordProblem,
+  delayedPlanRecordProblem,
+  eventEnvelopeProblem,
+  lockRecordProblem,
+  planRecordProblem,
+  stepLogLineProblem,
+  stepRecordProblem,
+  worldRecordProblem,
+} from './record-checks.js';
+export { storedPlanProblem } from './stored-plan-check.js';
+export type { StoredPlanParts } from './stored-plan-check.js';
 export type { StorageRetryPolicy } from './resilient-adapter.js';

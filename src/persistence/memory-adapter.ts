@@ -15,6 +15,23 @@ import type {
   WriteBatch,
 } from './adapter.js';
 import { checkPlanFilter } from './plan-filter.js';
+import { isJsonObject } from './record-checks.js';
+import { describeValue } from '../shared/describe-value.js';
+import {
+  checkDelayedPlanRecord,
+  checkStoredPlan,
+  readDelayedPlanRecord,
+  readEventEnvelope,
+  readLockRecord,
+  readPlanIds,
+  readPlanRecord,
+  readStepLogLine,
+  readWorldRecord,
+  refuseUnreadable,
+} from './record-decoding.js';
+
+/** The store's name in messages. */
+const SOURCE = 'MemoryAdapter';
 
 interface PlanEntry {
   plan: PlanRecord;
@@ -26,7 +43,9 @@ interface PlanEntry {
  * Keeps plans in process memory: fast, not durable. The default store of a `World`.
  *
  * Records are deep-copied on the way in and on the way out, so the engine and the store never
- * share an object, as with a real database.
+ * share an object, as with a real database. They are kept as written and checked when read back,
+ * as the durable stores check theirs: a record written with the wrong shape is reported as the
+ * contract says (`INVALID_PLAN`, or a listed record marked `invalid`), never handed to the engine.
  */
 export class MemoryAdapter implements PersistenceAdapter {
   readonly #plans = new Map<string, PlanEntry>();
@@ -46,7 +65,17 @@ export class MemoryAdapter implements PersistenceAdapter {
 
   async write(batch: WriteBatch): Promise<void> {
     // Check and copy everything first, so a bad batch leaves nothing half-written.
-    const plans = (batch.plans ?? []).map(copy);
+    const refused = refuseUnreadable(SOURCE, batch);
+    if (refused !== undefined) throw refused;
+    const plans = (batch.plans ?? []).map((plan) => keyed(plan, 'plan record'));
+    for (const plan of plans) {
+      if (typeof plan.id !== 'string') {
+        throw new FlowlineError(
+          ErrorCode.STORAGE_ERROR,
+          `memory adapter: a plan record has the id ${describeValue(plan.id)}; it is kept by its id, a string`,
+        );
+      }
+    }
     const known = new Set(plans.map((plan) => plan.id));
     const children = [...(batch.actions ?? []), ...(batch.steps ?? [])];
     for (const { planId } of children) {
@@ -59,10 +88,14 @@ export class MemoryAdapter implements PersistenceAdapter {
       }
     }
     const actions = (batch.actions ?? []).map(
-      ({ planId, record }) => [planId, copy(record)] as const,
+      ({ planId, record }) => [planId, keyed(record, 'action record')] as const,
     );
-    const steps = (batch.steps ?? []).map(({ planId, record }) => [planId, copy(record)] as const);
-    const delayed = (batch.delayedPlans ?? []).map(copy);
+    const steps = (batch.steps ?? []).map(
+      ({ planId, record }) => [planId, keyed(record, 'step record')] as const,
+    );
+    const delayed = (batch.delayedPlans ?? []).map((record) =>
+      keyed(record, 'delayed-plan record'),
+    );
     const dependencies: PlanDependency[] = [];
     for (const d of batch.dependencies ?? []) {
       const known = (e: PlanDependency): boolean =>
@@ -97,11 +130,11 @@ export class MemoryAdapter implements PersistenceAdapter {
   async loadPlan(planId: string): Promise<StoredPlan | undefined> {
     const entry = this.#plans.get(planId);
     if (entry === undefined) return undefined;
-    return {
+    return checkStoredPlan(SOURCE, planId, {
       plan: copy(entry.plan),
       actions: [...entry.actions.values()].sort((a, b) => a.id - b.id).map(copy),
       steps: [...entry.steps.values()].sort((a, b) => a.id - b.id).map(copy),
-    };
+    });
   }
 
   async findPlans(filter: PlanFilter = {}): Promise<PlanRecord[]> {
@@ -110,27 +143,31 @@ export class MemoryAdapter implements PersistenceAdapter {
     const results = toSet(filter.result);
     const parent = filter.parent;
     const matches: PlanRecord[] = [];
+    const ids: string[] = [];
     for (let i = this.#order.length - 1; i >= 0; i--) {
-      const plan = this.#plans.get(this.#order[i] as string)?.plan;
+      const id = this.#order[i] as string;
+      const plan = this.#plans.get(id)?.plan;
       if (plan === undefined) continue;
       if (states !== undefined && !states.has(plan.state)) continue;
       if (results !== undefined && !results.has(plan.result)) continue;
       if (filter.label !== undefined && plan.label !== filter.label) continue;
       if (parent !== undefined && !isChildOf(plan, parent)) continue;
       matches.push(plan);
+      ids.push(id);
     }
     const offset = filter.offset ?? 0;
     const page = matches.slice(
       offset,
       filter.limit === undefined ? undefined : offset + filter.limit,
     );
-    return page.map(copy);
+    return page.map((plan, i) => readPlanRecord(SOURCE, ids[offset + i] as string, copy(plan)));
   }
 
   async enqueueEvent(event: EventEnvelope): Promise<void> {
     const key = `${event.planId}#${event.stepId}`;
+    const stored = keyed(event, 'event');
     const queue = this.#events.get(key) ?? [];
-    queue.push(copy(event));
+    queue.push(stored);
     this.#events.set(key, queue);
   }
 
@@ -139,38 +176,44 @@ export class MemoryAdapter implements PersistenceAdapter {
     const queue = this.#events.get(key);
     const event = queue?.shift();
     if (queue?.length === 0) this.#events.delete(key);
-    return event;
+    return event === undefined ? undefined : readEventEnvelope(SOURCE, { planId, stepId }, event);
   }
 
   async dropEvents(planId: string, stepId: number): Promise<EventEnvelope[]> {
     const key = `${planId}#${stepId}`;
     const queue = this.#events.get(key) ?? [];
     this.#events.delete(key);
-    return queue;
+    return queue.map((event) => readEventEnvelope(SOURCE, { planId, stepId }, event));
   }
 
   async loadDelayedPlan(planId: string): Promise<DelayedPlanRecord | undefined> {
     const record = this.#delayed.get(planId);
-    return record === undefined ? undefined : copy(record);
+    return record === undefined ? undefined : checkDelayedPlanRecord(SOURCE, planId, copy(record));
   }
 
   async findDueDelayedPlans(dueBy: string, limit?: number): Promise<DelayedPlanRecord[]> {
-    const due = [...this.#delayed.values()]
-      .filter((record) => !record.frozen && record.startAt <= dueBy)
-      .sort((a, b) => (a.startAt < b.startAt ? -1 : a.startAt > b.startAt ? 1 : 0));
-    return due.slice(0, limit).map(copy);
+    const due = [...this.#delayed.entries()]
+      .filter(([, record]) => !record.frozen && record.startAt <= dueBy)
+      .sort(([, a], [, b]) => (a.startAt < b.startAt ? -1 : a.startAt > b.startAt ? 1 : 0));
+    return due
+      .slice(0, limit)
+      .map(([planId, record]) => readDelayedPlanRecord(SOURCE, planId, copy(record)));
   }
 
   async findDependencies(planId: string): Promise<string[]> {
-    return this.#dependencies.filter((d) => d.planId === planId).map((d) => d.dependsOn);
+    return readPlanIds(
+      this.#dependencies.filter((d) => d.planId === planId).map((d) => d.dependsOn),
+    );
   }
 
   async findDependents(planId: string): Promise<string[]> {
-    return this.#dependencies.filter((d) => d.dependsOn === planId).map((d) => d.planId);
+    return readPlanIds(
+      this.#dependencies.filter((d) => d.dependsOn === planId).map((d) => d.planId),
+    );
   }
 
   async appendLogs(lines: readonly StepLogLine[]): Promise<void> {
-    const copies = lines.map(copy);
+    const copies = lines.map((line) => keyed(line, 'log line'));
     for (const line of copies) {
       const list = this.#logs.get(line.planId) ?? [];
       list.push(line);
@@ -180,11 +223,17 @@ export class MemoryAdapter implements PersistenceAdapter {
 
   async loadLogs(planId: string, stepId?: number): Promise<StepLogLine[]> {
     const lines = this.#logs.get(planId) ?? [];
-    return lines.filter((line) => stepId === undefined || line.stepId === stepId).map(copy);
+    return lines
+      .filter((line) => stepId === undefined || line.stepId === stepId)
+      .map((line) => {
+        const key = { planId, stepId: Number.isSafeInteger(line.stepId) ? line.stepId : 0 };
+        return readStepLogLine(SOURCE, key, copy(line));
+      });
   }
 
   async registerWorld(world: WorldRecord): Promise<void> {
-    this.#worlds.set(world.id, copy(world));
+    const stored = keyed(world, 'world record');
+    this.#worlds.set(stored.id, stored);
   }
 
   async heartbeat(worldId: string, at: string): Promise<boolean> {
@@ -195,7 +244,7 @@ export class MemoryAdapter implements PersistenceAdapter {
   }
 
   async findWorlds(): Promise<WorldRecord[]> {
-    return [...this.#worlds.values()].map(copy);
+    return [...this.#worlds].map(([id, world]) => readWorldRecord(SOURCE, id, copy(world)));
   }
 
   async unregisterWorld(worldId: string): Promise<void> {
@@ -204,8 +253,9 @@ export class MemoryAdapter implements PersistenceAdapter {
   }
 
   async acquireLock(lock: LockRecord): Promise<boolean> {
-    if (this.#locks.has(lock.key)) return false;
-    this.#locks.set(lock.key, copy(lock));
+    const stored = keyed(lock, 'lock');
+    if (this.#locks.has(stored.key)) return false;
+    this.#locks.set(stored.key, stored);
     return true;
   }
 
@@ -214,7 +264,9 @@ export class MemoryAdapter implements PersistenceAdapter {
   }
 
   async findLocks(ownerId: string): Promise<LockRecord[]> {
-    return [...this.#locks.values()].filter((lock) => lock.ownerId === ownerId).map(copy);
+    return [...this.#locks]
+      .filter(([, lock]) => lock.ownerId === ownerId)
+      .map(([key, lock]) => readLockRecord(SOURCE, { key, ownerId }, copy(lock)));
   }
 
   #entry(planId: string): PlanEntry {
@@ -224,6 +276,20 @@ export class MemoryAdapter implements PersistenceAdapter {
 
 function copy<T extends object>(record: T): T {
   return cloneJson(record as unknown as JsonValue) as unknown as T;
+}
+
+/**
+ * A copy of a record to keep by its key. Records are kept as written and checked when read back,
+ * but one that is not an object has no key to be kept by: it is refused with `STORAGE_ERROR`.
+ */
+function keyed<T extends object>(record: T, what: string): T {
+  if (!isJsonObject(record)) {
+    throw new FlowlineError(
+      ErrorCode.STORAGE_ERROR,
+      `memory adapter: a ${what} must be an object (it is kept by its key), got ${describeValue(record)}`,
+    );
+  }
+  return copy(record);
 }
 
 function toSet<T>(value: T | readonly T[] | undefined): Set<T> | undefined {

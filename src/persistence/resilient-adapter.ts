@@ -2,7 +2,8 @@ import pRetry from 'p-retry';
 import { ErrorCode, FlowlineError, toError } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import type { PersistenceAdapter } from './adapter.js';
+import type { EventEnvelope, PersistenceAdapter } from './adapter.js';
+import { skippingUnreadableEvents } from './unreadable-events.js';
 
 /** How storage operations are retried when the store reports a transient failure. */
 export interface StorageRetryPolicy {
@@ -42,6 +43,8 @@ const REPEATABLE = new Set<string>([
  * Wraps an adapter so that every failure surfaces as a `FlowlineError` (`STORAGE_ERROR` with the
  * cause, unless the adapter already threw a `FlowlineError`), and transient failures of repeatable
  * operations are retried with exponential backoff (p-retry; delays wait on the world's clock).
+ * `takeEvent` never hands the engine an event the adapter could not read: it is dropped with an
+ * error log and the next one is taken (see `skippingUnreadableEvents`).
  *
  * @internal
  */
@@ -108,8 +111,15 @@ export function withStorageRetries(
         }
         return result.then(undefined, (error: unknown) => retry(asStorageError(key, error), args));
       };
-      wrapped.set(key, call);
-      return call;
+      const wrappedCall =
+        key === 'takeEvent'
+          ? skippingUnreadableEvents(
+              call as (planId: string, stepId: number) => Promise<EventEnvelope | undefined>,
+              logger,
+            )
+          : call;
+      wrapped.set(key, wrappedCall);
+      return wrappedCall;
     },
   });
 }

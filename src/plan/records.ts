@@ -149,6 +149,14 @@ export interface PlanRecord {
   history: HistoryEntry[];
   /** Set on a sub-plan: the run step of the `SubPlansAction` that triggered it. */
   parent?: PlanParent;
+  /**
+   * Set by an adapter on a record it could not read (`findPlans` lists such a row instead of
+   * failing): `code` `INVALID_PLAN` and a message naming the store, the plan, the record and the
+   * field. Apart from the id, the fields that could not be read hold placeholders (label `''`,
+   * state and result `pending`, progress 0, root action 1, empty flows and history). Such a record
+   * is never written back: adapters refuse it in `write`.
+   */
+  invalid?: { code: string; message: string };
 }
 
 /** A plan with all of its actions and steps, as stored. */

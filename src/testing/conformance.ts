@@ -8,6 +8,7 @@ import type { PersistenceAdapter } from '../persistence/adapter.js';
 import { registerCoordinationTests } from './suites/coordination.js';
 import { registerPlanTests } from './suites/plans.js';
 import { registerQueueTests } from './suites/queues.js';
+import { registerUnreadableRecordTests } from './suites/unreadable.js';
 import type { ConformanceGroup, ConformanceHarness, ConformanceTest } from './suites/harness.js';
 
 export type { ConformanceGroup } from './suites/harness.js';
@@ -69,8 +70,9 @@ export interface AdapterConformanceOptions<A extends PersistenceAdapter = Persis
  * Each test gets a fresh adapter from `makeAdapter`, started before and closed after the test.
  * The tests cover: batch writes (round trip, replacement by key, atomicity), `claimStep` (allowed
  * states, `startedAt`, racing callers), `findPlans` (filters, order, paging), event queues, delayed
- * plans, plan dependencies, step logs, the world registry, locks, and forward compatibility of
- * stored records (`schemaVersion`, unknown fields).
+ * plans, plan dependencies, step logs, the world registry, locks, forward compatibility of
+ * stored records (`schemaVersion`, unknown fields), and records that cannot be read (checked when
+ * read back with the `check*` and `read*` functions of `flowline/adapter`).
  *
  * @example
  * ```ts
@@ -167,6 +169,7 @@ export function runAdapterConformance<A extends PersistenceAdapter>(
     registerPlanTests(harness);
     registerQueueTests(harness);
     registerCoordinationTests(harness);
+    registerUnreadableRecordTests(harness);
 
     const unknown = [...expectedFailures].filter((title) => !titles.has(title));
     if (unknown.length > 0) {

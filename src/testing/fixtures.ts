@@ -77,6 +77,33 @@ export function makeStepRecord(id: number, overrides: Partial<StepRecord> = {}):
 }
 
 /**
+ * A small, complete plan that loads back as it is: the plan record of {@link makePlanRecord}, its
+ * one action (`Root`, planned by step 1, run by step 2), its plan step (`success`) and its run
+ * step 2 (`pending`); with `runSteps` more than 1, run steps 3, 4, … of the same action too, all
+ * in the run flow. Stores check how a plan's records fit together when it is loaded (steps in id
+ * order from 1, flows naming existing steps), so a test that loads a plan writes a whole one.
+ *
+ * @param planId - the plan id
+ * @param runSteps - how many run steps @default 1
+ */
+export function makeSmallPlan(planId: string, runSteps = 1): PlanFixture {
+  const runIds = Array.from({ length: Math.max(1, runSteps) }, (_, i) => i + 2);
+  return {
+    plan: makePlanRecord(planId, {
+      runFlow: {
+        type: 'concurrence',
+        flows: runIds.map((stepId) => ({ type: 'atom', stepId })),
+      },
+    }),
+    actions: [makeActionRecord(1)],
+    steps: [
+      makeStepRecord(1, { phase: 'plan', state: 'success', progress: 1 }),
+      ...runIds.map((id) => makeStepRecord(id)),
+    ],
+  };
+}
+
+/**
  * A realistic plan: five actions (a root with children and a grandchild) and eleven steps across
  * the plan, run and finalize phases, in states `success`, `error` (with a full error), `suspended`
  * and `pending`, with `requires` lists, a nested run flow, a finalize sequence and a history. Inputs

@@ -11,6 +11,7 @@ export {
   fixtureBatch,
   makeActionRecord,
   makePlanFixture,
+  makeSmallPlan,
   makePlanRecord,
   makeStepRecord,
 } from './fixtures.js';

@@ -7,14 +7,23 @@ import type { ActionRecord, PlanRecord, StepRecord } from '../../src/plan/record
 import type { PlanResult, PlanState, StepState } from '../../src/plan/states.js';
 import { makeActionRecord, makePlanRecord } from '../../src/testing/fixtures.js';
 
-/** A plan record with one run step (2) in its run flow. */
+/**
+ * A plan record whose run flow is empty: it loads alone, or with the action and steps of
+ * {@link actionRecord} and {@link stepRecord} (a run step need not be in the run flow). Stores
+ * refuse to load a plan whose flows name steps that are not stored.
+ */
 export function planRecord(
   id: string,
   state: PlanState = 'planned',
   result: PlanResult = 'pending',
   label = 'Root',
 ): PlanRecord {
-  return makePlanRecord(id, { state, result, label });
+  return makePlanRecord(id, {
+    state,
+    result,
+    label,
+    runFlow: { type: 'concurrence', flows: [] },
+  });
 }
 
 /** An action record (planned by step 1, run by step 2) with unicode and nested input. */

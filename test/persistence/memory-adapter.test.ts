@@ -25,23 +25,26 @@ beforeEach(async () => {
 
 describe('MemoryAdapter write / loadPlan', () => {
   it('returns what was written, actions and steps ordered by id', async () => {
+    const second: ActionRecord = { ...actionRecord(2), planStepId: 3, runStepId: 4, parentId: 1 };
+    const ofSecond = (record: StepRecord): StepRecord => ({ ...record, actionId: 2 });
     await adapter.write({
       plans: [planRecord('p1')],
       actions: [
-        { planId: 'p1', record: actionRecord(2) },
+        { planId: 'p1', record: second },
         { planId: 'p1', record: actionRecord(1) },
       ],
       steps: [
-        { planId: 'p1', record: stepRecord(3, 'pending') },
+        { planId: 'p1', record: ofSecond(stepRecord(4, 'pending')) },
+        { planId: 'p1', record: ofSecond(stepRecord(3, 'success', 'plan')) },
         { planId: 'p1', record: stepRecord(1, 'success', 'plan') },
         { planId: 'p1', record: stepRecord(2, 'pending') },
       ],
     });
     const stored = await adapter.loadPlan('p1');
     expect(stored?.plan).toEqual(planRecord('p1'));
-    expect(stored?.actions).toEqual([actionRecord(1), actionRecord(2)]);
-    expect(stored?.steps.map((s) => s.id)).toEqual([1, 2, 3]);
-    expect(stored?.steps[2]).toEqual(stepRecord(3, 'pending'));
+    expect(stored?.actions).toEqual([actionRecord(1), second]);
+    expect(stored?.steps.map((s) => s.id)).toEqual([1, 2, 3, 4]);
+    expect(stored?.steps[3]).toEqual(ofSecond(stepRecord(4, 'pending')));
   });
 
   it('returns undefined for an unknown plan', async () => {
@@ -72,7 +75,10 @@ describe('MemoryAdapter write / loadPlan', () => {
     await adapter.write({
       plans: [plan],
       actions: [{ planId: 'p1', record: action }],
-      steps: [{ planId: 'p1', record: step }],
+      steps: [
+        { planId: 'p1', record: stepRecord(1, 'success', 'plan') },
+        { planId: 'p1', record: step },
+      ],
     });
     plan.state = 'stopped';
     action.output.id = 'later';
@@ -80,7 +86,7 @@ describe('MemoryAdapter write / loadPlan', () => {
     const stored = await adapter.loadPlan('p1');
     expect(stored?.plan.state).toBe('planned');
     expect(stored?.actions[0]?.output).toEqual({});
-    expect(stored?.steps[0]?.state).toBe('pending');
+    expect(stored?.steps[1]?.state).toBe('pending');
   });
 
   it('a later write replaces records with the same key', async () => {
@@ -149,21 +155,21 @@ describe('MemoryAdapter claimStep', () => {
   });
 
   it('keeps an existing startedAt and clears endedAt', async () => {
+    await seed(adapter, 'p1', 'suspended');
     await adapter.write({
-      plans: [planRecord('p1')],
       steps: [
         {
           planId: 'p1',
           record: {
-            ...stepRecord(1, 'suspended'),
+            ...stepRecord(2, 'suspended'),
             startedAt: '2020-01-01T00:00:00.000Z',
             endedAt: '2020-01-01T00:00:01.000Z',
           },
         },
       ],
     });
-    expect(await claim(1, ['suspended'])).toBe(true);
-    const step = (await adapter.loadPlan('p1'))?.steps[0];
+    expect(await claim(2, ['suspended'])).toBe(true);
+    const step = (await adapter.loadPlan('p1'))?.steps[1];
     expect(step?.startedAt).toBe('2020-01-01T00:00:00.000Z');
     expect(step?.endedAt).toBeUndefined();
   });

@@ -5,6 +5,7 @@
 import type { LockRecord, WorldRecord } from '../adapter.js';
 import type { Db } from './sql.js';
 import { jsonParam } from './sql.js';
+import { readLockRecord, readWorldRecord } from '../record-decoding.js';
 
 /** Inserts or replaces a world record (a re-registered world keeps its place in the list). */
 export async function registerWorld(db: Db, world: WorldRecord): Promise<void> {
@@ -30,11 +31,13 @@ export async function heartbeat(db: Db, worldId: string, at: string): Promise<bo
 
 /** Every registered world, in the order they first registered. */
 export async function findWorlds(db: Db): Promise<WorldRecord[]> {
-  const result = await db.query<{ data: WorldRecord }>(
+  const result = await db.query<{ id: string; heartbeat_at: string; data: unknown }>(
     'findWorlds',
-    `SELECT data FROM ${db.tables.worlds} ORDER BY seq`,
+    `SELECT id, heartbeat_at, data FROM ${db.tables.worlds} ORDER BY seq`,
   );
-  return result.rows.map((row) => row.data);
+  return result.rows.map((row) =>
+    readWorldRecord(db.source, row.id, row.data, { heartbeatAt: row.heartbeat_at }),
+  );
 }
 
 /** Removes a world and every lock it holds in one statement, so both go or neither does. */
@@ -92,10 +95,21 @@ export async function releaseLocks(
 
 /** The locks a world holds, in the order it took them. */
 export async function findLocks(db: Db, ownerId: string): Promise<LockRecord[]> {
-  const result = await db.query<{ data: LockRecord }>(
+  const result = await db.query<{
+    key: string;
+    owner_id: string;
+    plan_id: string | null;
+    data: unknown;
+  }>(
     'findLocks',
-    `SELECT data FROM ${db.tables.locks} WHERE owner_id = $1 ORDER BY seq`,
+    `SELECT key, owner_id, plan_id, data FROM ${db.tables.locks} WHERE owner_id = $1 ORDER BY seq`,
     [ownerId],
   );
-  return result.rows.map((row) => row.data);
+  return result.rows.map((row) =>
+    readLockRecord(
+      db.source,
+      { key: row.key, ownerId: row.owner_id, planId: row.plan_id },
+      row.data,
+    ),
+  );
 }

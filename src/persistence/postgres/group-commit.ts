@@ -22,7 +22,7 @@ import { acquireLocks, lockKey, releaseLocks } from './coordinator-queries.js';
 import type { ActionRecord, PlanRecord, StepRecord } from '../../plan/records.js';
 import type { PlanRow } from './plan-queries.js';
 import { claimSteps, loadPlanRows, stepKey } from './plan-queries.js';
-import { decodeStoredPlan } from './record-decoding.js';
+import { checkStoredPlan } from '../record-decoding.js';
 import type { Db } from './sql.js';
 import { isMissingPlanError, writeBatch } from './write-batch.js';
 
@@ -201,7 +201,7 @@ export class PostgresGroupCommit {
     for (const { item, resolve, reject } of group) {
       const row = rows.get(item);
       try {
-        resolve(row === undefined ? undefined : decodeStoredPlan(item, row));
+        resolve(row === undefined ? undefined : checkStoredPlan(this.db.source, item, row));
       } catch (error) {
         reject(error);
       }

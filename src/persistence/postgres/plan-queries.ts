@@ -4,7 +4,7 @@
 import type { PlanFilter, StepClaim } from '../adapter.js';
 import { checkPlanFilter } from '../plan-filter.js';
 import type { PlanRecord } from '../../plan/records.js';
-import { decodeListedPlan } from './record-decoding.js';
+import { readPlanRecord } from '../record-decoding.js';
 import type { Db } from './sql.js';
 import { Params } from './sql.js';
 
@@ -53,7 +53,7 @@ export interface PlanRow {
 /**
  * Plans with their actions and steps, by id, read by one statement so that each comes from one
  * snapshot (never a plan from after a write with steps from before it). Plans not stored are absent.
- * Decoding (which can fail for one plan alone) is left to the caller: see `decodeStoredPlan`.
+ * Checking (which can fail for one plan alone) is left to the caller: see `checkStoredPlan`.
  */
 export async function loadPlanRows(
   db: Db,
@@ -95,11 +95,17 @@ export async function findPlans(db: Db, filter: PlanFilter = {}): Promise<PlanRe
       where.push(`parent_step_id = ${params.add(filter.parent.stepId)}`);
     }
   }
-  let sql = `SELECT id, data FROM ${db.tables.plans}`;
+  let sql = `SELECT id, label, state, result, data FROM ${db.tables.plans}`;
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
   sql += ' ORDER BY seq DESC';
   if (filter.limit !== undefined) sql += ` LIMIT ${params.add(filter.limit)}`;
   if (filter.offset !== undefined) sql += ` OFFSET ${params.add(filter.offset)}`;
-  const result = await db.query<{ id: string; data: unknown }>('findPlans', sql, params.values);
-  return result.rows.map((row) => decodeListedPlan(row.id, row.data));
+  const result = await db.query<{
+    id: string;
+    label: string;
+    state: string;
+    result: string;
+    data: unknown;
+  }>('findPlans', sql, params.values);
+  return result.rows.map((row) => readPlanRecord(db.source, row.id, row.data, row));
 }

@@ -24,6 +24,7 @@ import type { Db } from './sql.js';
 import { preparedName, tablesIn } from './sql.js';
 import { storageError } from './storage-error.js';
 import { PostgresGroupCommit } from './group-commit.js';
+import { refuseUnreadable } from '../record-decoding.js';
 
 /**
  * Keeps plans in PostgreSQL, so that several processes can share them (DESIGN §5). `start()`
@@ -67,6 +68,7 @@ export class PostgresAdapter implements PersistenceAdapter {
     this.schema = this.#options.schema;
     this.#db = {
       tables: tablesIn(this.schema),
+      source: `PostgresAdapter (schema ${this.schema})`,
       query: (operation, text, values) => this.#query(operation, text, values),
     };
     this.#group = new PostgresGroupCommit(this.#db);
@@ -140,7 +142,8 @@ export class PostgresAdapter implements PersistenceAdapter {
    * each resolves once its statement committed.
    */
   write(batch: WriteBatch): Promise<void> {
-    return this.#group.write(batch);
+    const refused = refuseUnreadable(this.#db.source, batch);
+    return refused === undefined ? this.#group.write(batch) : Promise.reject(refused);
   }
 
   /**
@@ -151,12 +154,12 @@ export class PostgresAdapter implements PersistenceAdapter {
     return this.#group.claim(claim);
   }
 
-  /** A plan with its actions and steps; FlowlineError `INVALID_PLAN` if the row is damaged. */
+  /** A plan with its actions and steps; FlowlineError `INVALID_PLAN` if a row is damaged. */
   loadPlan(planId: string): Promise<StoredPlan | undefined> {
     return this.#group.loadPlan(planId);
   }
 
-  /** Plan records matching the filter, newest first. */
+  /** Plan records matching the filter, newest first; a damaged row is listed marked `invalid`. */
   findPlans(filter?: PlanFilter): Promise<PlanRecord[]> {
     return plans.findPlans(this.#db, filter);
   }

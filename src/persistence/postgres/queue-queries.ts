@@ -7,6 +7,13 @@
 import type { DelayedPlanRecord, EventEnvelope, StepLogLine } from '../adapter.js';
 import type { Db } from './sql.js';
 import { jsonParam } from './sql.js';
+import {
+  checkDelayedPlanRecord,
+  readDelayedPlanRecord,
+  readEventEnvelope,
+  readPlanIds,
+  readStepLogLine,
+} from '../record-decoding.js';
 
 /** Queues an event; it is committed when the promise resolves. */
 export async function enqueueEvent(db: Db, event: EventEnvelope): Promise<void> {
@@ -27,7 +34,7 @@ export async function takeEvent(
   stepId: number,
 ): Promise<EventEnvelope | undefined> {
   const events = db.tables.events;
-  const result = await db.query<{ data: EventEnvelope }>(
+  const result = await db.query<{ data: unknown }>(
     'takeEvent',
     `DELETE FROM ${events}
      WHERE seq = (SELECT seq FROM ${events} WHERE plan_id = $1 AND step_id = $2
@@ -35,19 +42,20 @@ export async function takeEvent(
      RETURNING data`,
     [planId, stepId],
   );
-  return result.rows[0]?.data;
+  const row = result.rows[0];
+  return row === undefined ? undefined : readEventEnvelope(db.source, { planId, stepId }, row.data);
 }
 
 /** Removes every event of a step and returns them, oldest first. */
 export async function dropEvents(db: Db, planId: string, stepId: number): Promise<EventEnvelope[]> {
-  const result = await db.query<{ data: EventEnvelope }>(
+  const result = await db.query<{ data: unknown }>(
     'dropEvents',
     `WITH dropped AS (
        DELETE FROM ${db.tables.events} WHERE plan_id = $1 AND step_id = $2 RETURNING seq, data)
      SELECT data FROM dropped ORDER BY seq`,
     [planId, stepId],
   );
-  return result.rows.map((row) => row.data);
+  return result.rows.map((row) => readEventEnvelope(db.source, { planId, stepId }, row.data));
 }
 
 /** Appends log lines with one multi-row INSERT, in order. */
@@ -66,14 +74,16 @@ export async function appendLogs(db: Db, lines: readonly StepLogLine[]): Promise
 
 /** The log lines of a plan, or of one of its steps, in the order written. */
 export async function loadLogs(db: Db, planId: string, stepId?: number): Promise<StepLogLine[]> {
-  const result = await db.query<{ data: StepLogLine }>(
+  const result = await db.query<{ step_id: number; data: unknown }>(
     'loadLogs',
-    `SELECT data FROM ${db.tables.stepLogs}
+    `SELECT step_id, data FROM ${db.tables.stepLogs}
      WHERE plan_id = $1 AND ($2::integer IS NULL OR step_id = $2)
      ORDER BY seq`,
     [planId, stepId ?? null],
   );
-  return result.rows.map((row) => row.data);
+  return result.rows.map((row) =>
+    readStepLogLine(db.source, { planId, stepId: row.step_id }, row.data),
+  );
 }
 
 /** The delayed-plan record of a plan, or `undefined`. */
@@ -81,12 +91,13 @@ export async function loadDelayedPlan(
   db: Db,
   planId: string,
 ): Promise<DelayedPlanRecord | undefined> {
-  const result = await db.query<{ data: DelayedPlanRecord }>(
+  const result = await db.query<{ data: unknown }>(
     'loadDelayedPlan',
     `SELECT data FROM ${db.tables.delayedPlans} WHERE plan_id = $1`,
     [planId],
   );
-  return result.rows[0]?.data;
+  const row = result.rows[0];
+  return row === undefined ? undefined : checkDelayedPlanRecord(db.source, planId, row.data);
 }
 
 /**
@@ -98,15 +109,25 @@ export async function findDueDelayedPlans(
   dueBy: string,
   limit?: number,
 ): Promise<DelayedPlanRecord[]> {
-  const result = await db.query<{ data: DelayedPlanRecord }>(
+  const result = await db.query<{
+    plan_id: string;
+    start_at: string;
+    frozen: boolean;
+    data: unknown;
+  }>(
     'findDueDelayedPlans',
-    `SELECT data FROM ${db.tables.delayedPlans}
+    `SELECT plan_id, start_at, frozen, data FROM ${db.tables.delayedPlans}
      WHERE NOT frozen AND start_at <= $1
      ORDER BY start_at, seq
      LIMIT $2`,
     [dueBy, limit ?? null],
   );
-  return result.rows.map((row) => row.data);
+  return result.rows.map((row) =>
+    readDelayedPlanRecord(db.source, row.plan_id, row.data, {
+      startAt: row.start_at,
+      frozen: row.frozen,
+    }),
+  );
 }
 
 /** The plans `planId` waits for, in the order the dependencies were added. */
@@ -116,7 +137,7 @@ export async function findDependencies(db: Db, planId: string): Promise<string[]
     `SELECT depends_on FROM ${db.tables.dependencies} WHERE plan_id = $1 ORDER BY seq`,
     [planId],
   );
-  return result.rows.map((row) => row.depends_on);
+  return readPlanIds(result.rows.map((row) => row.depends_on));
 }
 
 /** The plans waiting for `planId`, in the order the dependencies were added. */
@@ -126,5 +147,5 @@ export async function findDependents(db: Db, planId: string): Promise<string[]> 
     `SELECT plan_id FROM ${db.tables.dependencies} WHERE depends_on = $1 ORDER BY seq`,
     [planId],
   );
-  return result.rows.map((row) => row.plan_id);
+  return readPlanIds(result.rows.map((row) => row.plan_id));
 }

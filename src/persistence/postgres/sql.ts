@@ -22,6 +22,8 @@ export interface Tables {
 /** Runs statements for the query modules. */
 export interface Db {
   readonly tables: Tables;
+  /** The store, as messages about its records name it: `PostgresAdapter (schema flowline)`. */
+  readonly source: string;
   /**
    * Runs one statement (atomic on its own).
    *

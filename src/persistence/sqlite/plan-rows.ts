@@ -75,9 +75,15 @@ export function missingPlanError(
   );
 }
 
-/** A stored plan row, as listed by {@link PlanQueries.find}. */
+/**
+ * A stored plan row, as listed by {@link PlanQueries.find}: the JSON record and the columns kept
+ * next to it (used for a record that cannot be read).
+ */
 export interface PlanRow {
   readonly id: string;
+  readonly label: unknown;
+  readonly state: unknown;
+  readonly result: unknown;
   readonly data: string;
 }
 
@@ -132,7 +138,7 @@ export class PlanQueries {
     let statement = this.#cache.get(key);
     if (statement === undefined) {
       statement = this.#db.prepare<[Params], PlanRow>(
-        `SELECT id, data FROM flowline_plans ${key === '' ? '' : `WHERE ${key}`}
+        `SELECT id, label, state, result, data FROM flowline_plans ${key === '' ? '' : `WHERE ${key}`}
           ORDER BY seq DESC LIMIT @limit OFFSET @offset`,
       );
       this.#cache.set(key, statement);

@@ -17,10 +17,22 @@ import { connect } from './connection.js';
 import { GroupCommit } from './group-commit.js';
 import type { ResolvedSqliteOptions, SqliteAdapterOptions } from './options.js';
 import { resolveSqliteOptions } from './options.js';
-import { isForeignKeyViolation, parseStored, storageError } from './sqlite-errors.js';
-import type { RowOwner } from './sqlite-errors.js';
+import { isForeignKeyViolation, storageError } from './sqlite-errors.js';
 import { missingPlanError } from './plan-rows.js';
 import { checkPlanFilter } from '../plan-filter.js';
+import {
+  checkDelayedPlanRecord,
+  checkStoredPlan,
+  parseStoredJson,
+  readDelayedPlanRecord,
+  readEventEnvelope,
+  readLockRecord,
+  readPlanIds,
+  readPlanRecord,
+  readStepLogLine,
+  readWorldRecord,
+  refuseUnreadable,
+} from '../record-decoding.js';
 
 /**
  * Keeps plans in a SQLite file through better-sqlite3: the embedded, durable store of a single
@@ -90,6 +102,8 @@ export class SqliteAdapter implements PersistenceAdapter {
 
   async write(batch: WriteBatch): Promise<void> {
     if (isEmpty(batch)) return;
+    const refused = refuseUnreadable(this.#source, batch);
+    if (refused !== undefined) throw refused;
     await this.#submit('write', (open) => {
       try {
         open.write.immediate([batch]);
@@ -110,24 +124,17 @@ export class SqliteAdapter implements PersistenceAdapter {
   async loadPlan(planId: string): Promise<StoredPlan | undefined> {
     const raw = await this.#submit('loadPlan', (open) => open.loadPlan.deferred(planId));
     if (raw === undefined) return undefined;
-    const filename = this.filename;
-    return {
-      plan: parseStored(raw.plan, 'plan', { filename, planId }),
-      actions: raw.actions.map((row) =>
-        parseStored(row.data, 'action', { filename, planId, key: row.id }),
-      ),
-      steps: raw.steps.map((row) =>
-        parseStored(row.data, 'step', { filename, planId, key: row.id }),
-      ),
-    };
+    return checkStoredPlan(this.#source, planId, {
+      plan: parseStoredJson(raw.plan),
+      actions: raw.actions.map((row) => parseStoredJson(row.data, row.id)),
+      steps: raw.steps.map((row) => parseStoredJson(row.data, row.id)),
+    });
   }
 
   async findPlans(filter: PlanFilter = {}): Promise<PlanRecord[]> {
     checkPlanFilter(filter, 'findPlans');
     const rows = await this.#submit('findPlans', (open) => open.plans.find(filter));
-    return rows.map((row) =>
-      parseStored(row.data, 'plan', { filename: this.filename, planId: row.id }),
-    );
+    return rows.map((row) => readPlanRecord(this.#source, row.id, parseStoredJson(row.data), row));
   }
 
   async enqueueEvent(event: EventEnvelope): Promise<void> {
@@ -139,40 +146,52 @@ export class SqliteAdapter implements PersistenceAdapter {
   async takeEvent(planId: string, stepId: number): Promise<EventEnvelope | undefined> {
     // One DELETE … RETURNING: the select and the delete are a single atomic statement.
     const row = await this.#submit('takeEvent', ({ s }) => s.takeEvent.get(planId, stepId));
-    return row === undefined ? undefined : parseStored(row.data, 'event', this.#owner(planId));
+    if (row === undefined) return undefined;
+    return readEventEnvelope(
+      this.#source,
+      { planId, stepId, id: row.id },
+      parseStoredJson(row.data),
+    );
   }
 
   async dropEvents(planId: string, stepId: number): Promise<EventEnvelope[]> {
     const rows = await this.#submit('dropEvents', ({ s }) => s.dropEvents.all(planId, stepId));
     // RETURNING gives no order: restore the queue's.
     rows.sort((a, b) => a.seq - b.seq);
-    return rows.map((row) => parseStored(row.data, 'event', this.#owner(planId)));
+    return rows.map((row) =>
+      readEventEnvelope(this.#source, { planId, stepId, id: row.id }, parseStoredJson(row.data)),
+    );
   }
 
   async loadDelayedPlan(planId: string): Promise<DelayedPlanRecord | undefined> {
     const row = await this.#submit('loadDelayedPlan', ({ s }) => s.selectDelayed.get(planId));
     return row === undefined
       ? undefined
-      : parseStored(row.data, 'delayed plan', this.#owner(planId));
+      : checkDelayedPlanRecord(this.#source, planId, parseStoredJson(row.data));
   }
 
   async findDueDelayedPlans(dueBy: string, limit?: number): Promise<DelayedPlanRecord[]> {
     const rows = await this.#submit('findDueDelayedPlans', ({ s }) =>
       s.selectDueDelayed.all(dueBy, limit ?? -1),
     );
-    return rows.map((row) => parseStored(row.data, 'delayed plan', this.#owner(row.plan_id)));
+    return rows.map((row) =>
+      readDelayedPlanRecord(this.#source, row.plan_id, parseStoredJson(row.data), {
+        startAt: row.start_at,
+        frozen: row.frozen === 1 ? true : row.frozen === 0 ? false : undefined,
+      }),
+    );
   }
 
   async findDependencies(planId: string): Promise<string[]> {
-    return (
-      await this.#submit('findDependencies', ({ s }) => s.selectDependencies.all(planId))
-    ).map((row) => row.id);
+    const rows = await this.#submit('findDependencies', ({ s }) =>
+      s.selectDependencies.all(planId),
+    );
+    return readPlanIds(rows.map((row) => row.id));
   }
 
   async findDependents(planId: string): Promise<string[]> {
-    return (await this.#submit('findDependents', ({ s }) => s.selectDependents.all(planId))).map(
-      (row) => row.id,
-    );
+    const rows = await this.#submit('findDependents', ({ s }) => s.selectDependents.all(planId));
+    return readPlanIds(rows.map((row) => row.id));
   }
 
   async appendLogs(lines: readonly StepLogLine[]): Promise<void> {
@@ -184,7 +203,9 @@ export class SqliteAdapter implements PersistenceAdapter {
     const rows = await this.#submit('loadLogs', ({ s }) =>
       stepId === undefined ? s.selectPlanLogs.all(planId) : s.selectStepLogs.all(planId, stepId),
     );
-    return rows.map((row) => parseStored(row.data, 'log line', this.#owner(planId)));
+    return rows.map((row) =>
+      readStepLogLine(this.#source, { planId, stepId: row.step_id }, parseStoredJson(row.data)),
+    );
   }
 
   async registerWorld(world: WorldRecord): Promise<void> {
@@ -203,7 +224,9 @@ export class SqliteAdapter implements PersistenceAdapter {
   async findWorlds(): Promise<WorldRecord[]> {
     const rows = await this.#submit('findWorlds', ({ s }) => s.selectWorlds.all());
     return rows.map((row) =>
-      parseStored(row.data, 'world', { filename: this.filename, key: row.id }),
+      readWorldRecord(this.#source, row.id, parseStoredJson(row.data), {
+        heartbeatAt: row.heartbeat_at,
+      }),
     );
   }
 
@@ -225,7 +248,11 @@ export class SqliteAdapter implements PersistenceAdapter {
   async findLocks(ownerId: string): Promise<LockRecord[]> {
     const rows = await this.#submit('findLocks', ({ s }) => s.selectLocks.all(ownerId));
     return rows.map((row) =>
-      parseStored(row.data, 'lock', { filename: this.filename, key: row.key }),
+      readLockRecord(
+        this.#source,
+        { key: row.key, ownerId: row.owner_id },
+        parseStoredJson(row.data),
+      ),
     );
   }
 
@@ -245,8 +272,9 @@ export class SqliteAdapter implements PersistenceAdapter {
     return this.#group.submit(operation, fn);
   }
 
-  #owner(planId: string): RowOwner {
-    return { filename: this.filename, planId };
+  /** The store, as messages about its records name it. */
+  get #source(): string {
+    return `SqliteAdapter (${this.filename})`;
   }
 }
 

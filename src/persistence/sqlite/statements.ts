@@ -13,9 +13,16 @@ export interface IdDataRow {
   readonly data: string;
 }
 
-/** A row holding one JSON record and, for ordering, its sequence number. */
-export interface ScopedDataRow {
+/** A queued event's row: its id, its JSON record and, for ordering, its sequence number. */
+export interface EventRow {
   readonly seq: number;
+  readonly id: string;
+  readonly data: string;
+}
+
+/** A log line's row: its step and its JSON record. */
+export interface LogRow {
+  readonly step_id: number;
   readonly data: string;
 }
 
@@ -45,27 +52,30 @@ export interface Statements {
   readonly selectActions: Statement<[string], IdDataRow>;
   readonly selectSteps: Statement<[string], IdDataRow>;
   readonly insertEvent: Statement<[string, string, number, string]>;
-  readonly takeEvent: Statement<[string, number], DataRow>;
-  readonly dropEvents: Statement<[string, number], ScopedDataRow>;
+  readonly takeEvent: Statement<[string, number], EventRow>;
+  readonly dropEvents: Statement<[string, number], EventRow>;
   readonly upsertDelayed: Statement<[string, string, number, string]>;
   readonly deleteDelayed: Statement<[string]>;
   readonly selectDelayed: Statement<[string], DataRow>;
   /** Params: dueBy, limit (-1 for no limit). */
-  readonly selectDueDelayed: Statement<[string, number], DataRow & { plan_id: string }>;
+  readonly selectDueDelayed: Statement<
+    [string, number],
+    DataRow & { plan_id: string; start_at: unknown; frozen: unknown }
+  >;
   readonly insertDependency: Statement<[string, string]>;
   readonly selectDependencies: Statement<[string], { id: string }>;
   readonly selectDependents: Statement<[string], { id: string }>;
   readonly insertLog: Statement<[string, number, string]>;
-  readonly selectPlanLogs: Statement<[string], DataRow>;
-  readonly selectStepLogs: Statement<[string, number], DataRow>;
+  readonly selectPlanLogs: Statement<[string], LogRow>;
+  readonly selectStepLogs: Statement<[string, number], LogRow>;
   readonly upsertWorld: Statement<[string, string, string]>;
   readonly heartbeat: Statement<[{ id: string; at: string }]>;
-  readonly selectWorlds: Statement<[], DataRow & { id: string }>;
+  readonly selectWorlds: Statement<[], DataRow & { id: string; heartbeat_at: unknown }>;
   readonly deleteWorld: Statement<[string]>;
   readonly deleteLocksOf: Statement<[string]>;
   readonly insertLock: Statement<[string, string, string]>;
   readonly deleteLock: Statement<[string, string]>;
-  readonly selectLocks: Statement<[string], DataRow & { key: string }>;
+  readonly selectLocks: Statement<[string], DataRow & { key: string; owner_id: string }>;
 }
 
 /**
@@ -118,10 +128,10 @@ export function prepareStatements(db: Database.Database): Statements {
       `DELETE FROM flowline_events
         WHERE seq = (SELECT seq FROM flowline_events
                       WHERE plan_id = ? AND step_id = ? ORDER BY seq LIMIT 1)
-       RETURNING data`,
+       RETURNING seq, id, data`,
     ),
     dropEvents: db.prepare(
-      'DELETE FROM flowline_events WHERE plan_id = ? AND step_id = ? RETURNING seq, data',
+      'DELETE FROM flowline_events WHERE plan_id = ? AND step_id = ? RETURNING seq, id, data',
     ),
     upsertDelayed: db.prepare(
       `INSERT INTO flowline_delayed_plans (plan_id, start_at, frozen, data) VALUES (?, ?, ?, ?)
@@ -131,7 +141,7 @@ export function prepareStatements(db: Database.Database): Statements {
     deleteDelayed: db.prepare('DELETE FROM flowline_delayed_plans WHERE plan_id = ?'),
     selectDelayed: db.prepare('SELECT data FROM flowline_delayed_plans WHERE plan_id = ?'),
     selectDueDelayed: db.prepare(
-      `SELECT plan_id, data FROM flowline_delayed_plans
+      `SELECT plan_id, start_at, frozen, data FROM flowline_delayed_plans
         WHERE frozen = 0 AND start_at <= ? ORDER BY start_at, rowid LIMIT ?`,
     ),
     insertDependency: db.prepare(
@@ -147,20 +157,23 @@ export function prepareStatements(db: Database.Database): Statements {
       'INSERT INTO flowline_step_logs (plan_id, step_id, data) VALUES (?, ?, ?)',
     ),
     selectPlanLogs: db.prepare(
-      'SELECT data FROM flowline_step_logs WHERE plan_id = ? ORDER BY seq',
+      'SELECT step_id, data FROM flowline_step_logs WHERE plan_id = ? ORDER BY seq',
     ),
     selectStepLogs: db.prepare(
-      'SELECT data FROM flowline_step_logs WHERE plan_id = ? AND step_id = ? ORDER BY seq',
+      'SELECT step_id, data FROM flowline_step_logs WHERE plan_id = ? AND step_id = ? ORDER BY seq',
     ),
     upsertWorld: db.prepare(
       `INSERT INTO flowline_worlds (id, heartbeat_at, data) VALUES (?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, data = excluded.data`,
     ),
+    // A record that is not valid JSON is left as it is (json_set would fail the statement): the
+    // heartbeat column still says the world is alive.
     heartbeat: db.prepare(
-      `UPDATE flowline_worlds SET heartbeat_at = @at, data = json_set(data, '$.heartbeatAt', @at)
+      `UPDATE flowline_worlds SET heartbeat_at = @at,
+              data = CASE WHEN json_valid(data) THEN json_set(data, '$.heartbeatAt', @at) ELSE data END
         WHERE id = @id`,
     ),
-    selectWorlds: db.prepare('SELECT id, data FROM flowline_worlds ORDER BY rowid'),
+    selectWorlds: db.prepare('SELECT id, heartbeat_at, data FROM flowline_worlds ORDER BY rowid'),
     deleteWorld: db.prepare('DELETE FROM flowline_worlds WHERE id = ?'),
     deleteLocksOf: db.prepare('DELETE FROM flowline_locks WHERE owner_id = ?'),
     insertLock: db.prepare(
@@ -168,7 +181,7 @@ export function prepareStatements(db: Database.Database): Statements {
     ),
     deleteLock: db.prepare('DELETE FROM flowline_locks WHERE key = ? AND owner_id = ?'),
     selectLocks: db.prepare(
-      'SELECT key, data FROM flowline_locks WHERE owner_id = ? ORDER BY rowid',
+      'SELECT key, owner_id, data FROM flowline_locks WHERE owner_id = ? ORDER BY rowid',
     ),
   };
 }

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { PersistenceAdapter, PlanFilter } from '../../persistence/adapter.js';
 import type { PlanRecord, StepRecord } from '../../plan/records.js';
 import type { PlanResult, PlanState, StepState } from '../../plan/states.js';
-import { makePlanFixture, makePlanRecord, makeStepRecord } from '../fixtures.js';
+import { fixtureBatch, makePlanFixture, makePlanRecord, makeSmallPlan } from '../fixtures.js';
 import type { ConformanceHarness } from './harness.js';
 import { loadExisting, race, writeFixture } from './harness.js';
 
@@ -34,8 +34,9 @@ function unclaimedPart(step: StepRecord): Omit<StepRecord, 'state' | 'startedAt'
   return rest;
 }
 
+/** A plan record without steps (its run flow is empty), so that it loads on its own. */
 function planRecord(id: string, state: PlanState, result: PlanResult, label: string): PlanRecord {
-  return makePlanRecord(id, { state, result, label });
+  return makePlanRecord(id, { state, result, label, runFlow: { type: 'concurrence', flows: [] } });
 }
 
 /** Registers the `claimStep` and `findPlans` groups. */
@@ -127,18 +128,14 @@ export function registerClaimTests(harness: ConformanceHarness): void {
 
     test('racing claimStep calls on different steps of one plan: every one wins', async (adapter) => {
       const count = harness.concurrency;
-      await adapter.write({
-        plans: [makePlanRecord('plan-many')],
-        steps: Array.from({ length: count }, (_, i) => ({
-          planId: 'plan-many',
-          record: makeStepRecord(i + 1),
-        })),
-      });
-      const results = await race(count, (i) => claim(adapter, 'plan-many', i + 1, ['pending']));
+      await adapter.write(fixtureBatch(makeSmallPlan('plan-many', count)));
+      const results = await race(count, (i) => claim(adapter, 'plan-many', i + 2, ['pending']));
       expect(results, 'claims of different pending steps must not get in each other’s way').toEqual(
         results.map(() => true),
       );
-      const states = (await loadExisting(adapter, 'plan-many')).steps.map((s) => s.state);
+      const states = (await loadExisting(adapter, 'plan-many')).steps
+        .filter((s) => s.phase === 'run')
+        .map((s) => s.state);
       expect(states, 'every claimed step is running (no claim lost)').toEqual(
         states.map(() => 'running'),
       );

@@ -17,6 +17,8 @@ import type { PlanFixture } from '../fixtures.js';
  * - `worlds`: the world registry (`registerWorld`, `heartbeat`, `findWorlds`, `unregisterWorld`)
  * - `locks`: `acquireLock`, `releaseLock`, `findLocks`
  * - `durability`: what was written survives closing and reopening the store (needs `reopen`)
+ * - `unreadableRecords`: records stored with the wrong shape are reported as the contract says
+ *   (`INVALID_PLAN`, or listed marked `invalid`), never returned as if they were good
  */
 export type ConformanceGroup =
   | 'plans'
@@ -29,7 +31,8 @@ export type ConformanceGroup =
   | 'logs'
   | 'worlds'
   | 'locks'
-  | 'durability';
+  | 'durability'
+  | 'unreadableRecords';
 
 /** One conformance test: receives the started adapter of the test. */
 export type ConformanceTest = (adapter: PersistenceAdapter) => Promise<void>;

@@ -1,6 +1,6 @@
 /**
- * The groups of the adapter conformance suite (plans, claims and findPlans, queues, coordination)
- * and the harness that registers them.
+ * The groups of the adapter conformance suite (plans, claims and findPlans, queues, coordination,
+ * unreadable records) and the harness that registers them.
  */
 export * from './claims.js';
 export * from './coordination.js';
@@ -8,3 +8,4 @@ export * from './harness.js';
 export * from './parent-filter.js';
 export * from './plans.js';
 export * from './queues.js';
+export * from './unreadable.js';

@@ -1,12 +1,13 @@
 import { expect } from 'vitest';
 import type { StoredPlan } from '../../persistence/adapter.js';
-import type { PlanRecord } from '../../plan/records.js';
+import type { ActionRecord, PlanRecord, StepRecord } from '../../plan/records.js';
 import { SCHEMA_VERSION } from '../../plan/records.js';
 import {
   fixtureBatch,
   makeActionRecord,
   makePlanFixture,
   makePlanRecord,
+  makeSmallPlan,
   makeStepRecord,
 } from '../fixtures.js';
 import type { PlanFixture } from '../fixtures.js';
@@ -68,12 +69,9 @@ export function registerPlanTests(harness: ConformanceHarness): void {
     });
 
     test('a plan written without actions or steps loads with empty lists', async (adapter) => {
-      await adapter.write({ plans: [makePlanRecord('plan-bare')] });
-      expect(await adapter.loadPlan('plan-bare')).toEqual({
-        plan: makePlanRecord('plan-bare'),
-        actions: [],
-        steps: [],
-      });
+      const bare = makePlanRecord('plan-bare', { runFlow: { type: 'concurrence', flows: [] } });
+      await adapter.write({ plans: [bare] });
+      expect(await adapter.loadPlan('plan-bare')).toEqual({ plan: bare, actions: [], steps: [] });
     });
 
     test('loadPlan returns copies: mutating them does not change the store', async (adapter) => {
@@ -277,13 +275,18 @@ export function registerPlanTests(harness: ConformanceHarness): void {
 
     test('concurrent batches are all applied', async (adapter) => {
       const count = harness.concurrency;
-      await adapter.write({ plans: [makePlanRecord('plan-shared')] });
+      const shared = makeSmallPlan('plan-shared');
+      await adapter.write({
+        plans: [shared.plan],
+        actions: [{ planId: 'plan-shared', record: shared.actions[0] as ActionRecord }],
+        steps: [{ planId: 'plan-shared', record: shared.steps[0] as StepRecord }],
+      });
       await race(count, (i) =>
         adapter.write({
           plans: [makePlanRecord(`plan-${i}`)],
           steps: [
             { planId: `plan-${i}`, record: makeStepRecord(1) },
-            { planId: 'plan-shared', record: makeStepRecord(i + 1, { progress: 0.5 }) },
+            { planId: 'plan-shared', record: makeStepRecord(i + 2, { progress: 0.5 }) },
           ],
         }),
       );
@@ -294,7 +297,7 @@ export function registerPlanTests(harness: ConformanceHarness): void {
       expect(
         (await loadExisting(adapter, 'plan-shared')).steps.map((s) => s.id),
         `${count} concurrent batches each writing a step of one plan: no write is lost`,
-      ).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+      ).toEqual(Array.from({ length: count + 1 }, (_, i) => i + 1));
     });
 
     test('a batch with an action of a never-written plan rejects and leaves stored records unchanged', async (adapter) => {
@@ -333,15 +336,16 @@ export function registerPlanTests(harness: ConformanceHarness): void {
 
   harness.group('forwardCompatibility', 'forward compatibility', (test) => {
     test('a plan record with schemaVersion and unknown fields survives unchanged', async (adapter) => {
+      const noSteps: Partial<PlanRecord> = { runFlow: { type: 'concurrence', flows: [] } };
       const current = {
-        ...makePlanRecord('plan-extra'),
+        ...makePlanRecord('plan-extra', noSteps),
         schemaVersion: SCHEMA_VERSION,
         futureField: { nested: [1, { deep: 'ü' }], flag: true },
         'x-extension': 'kept',
         emptyExtra: {},
       };
       const newer = {
-        ...makePlanRecord('plan-newer'),
+        ...makePlanRecord('plan-newer', noSteps),
         schemaVersion: SCHEMA_VERSION + 1,
         renamedField: ['from', 'a', 'later', 'version'],
       };
@@ -359,22 +363,27 @@ export function registerPlanTests(harness: ConformanceHarness): void {
     });
 
     test('action and step records with unknown fields survive unchanged', async (adapter) => {
-      await adapter.write({ plans: [makePlanRecord('plan-extra')] });
+      const small = makeSmallPlan('plan-extra');
+      await adapter.write({ plans: [small.plan] });
       const action = { ...makeActionRecord(1), futureField: { retries: [1, 2] } };
+      const planStep = small.steps[0] as StepRecord;
       const step = { ...makeStepRecord(2), futureField: 'kept', futureCount: 3 };
       await adapter.write({
         actions: [{ planId: 'plan-extra', record: action }],
-        steps: [{ planId: 'plan-extra', record: step }],
+        steps: [
+          { planId: 'plan-extra', record: planStep },
+          { planId: 'plan-extra', record: step },
+        ],
       });
       const stored = await loadExisting(adapter, 'plan-extra');
       expect(stored.actions, 'actions must keep unknown fields').toEqual([action]);
-      expect(stored.steps, 'steps must keep unknown fields').toEqual([step]);
+      expect(stored.steps, 'steps must keep unknown fields').toEqual([planStep, step]);
       const at = '2024-06-01T00:00:00.000Z';
       expect(
         await adapter.claimStep({ planId: 'plan-extra', stepId: 2, from: ['pending'], at }),
         'claimStep of a pending step',
       ).toBe(true);
-      const claimed = (await loadExisting(adapter, 'plan-extra')).steps[0];
+      const claimed = (await loadExisting(adapter, 'plan-extra')).steps[1];
       expect(claimed, 'claimStep must keep unknown fields of the step').toMatchObject({
         futureField: 'kept',
         futureCount: 3,

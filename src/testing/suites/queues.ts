@@ -144,8 +144,15 @@ export function registerQueueTests(harness: ConformanceHarness): void {
   });
 
   harness.group('delayedPlans', 'delayed plans', (test) => {
+    // A scheduled plan has not been planned: its flows are empty.
     const scheduled = (...ids: string[]) =>
-      ids.map((id) => makePlanRecord(id, { state: 'scheduled', label: 'Later' }));
+      ids.map((id) =>
+        makePlanRecord(id, {
+          state: 'scheduled',
+          label: 'Later',
+          runFlow: { type: 'concurrence', flows: [] },
+        }),
+      );
 
     test('a delayed plan written in a batch loads back deep-equal', async (adapter) => {
       const full = delayed('d-full', '2024-07-01T08:00:00.000Z', {

@@ -50,7 +50,14 @@ describe('PostgresAdapter group commit', () => {
   it('rejects only the batch that names a missing plan and commits the others', async () => {
     const adapter = await started();
     const results = await Promise.allSettled([
-      adapter.write({ plans: [planRecord('p1')], actions: [scoped('p1', actionRecord(1))] }),
+      adapter.write({
+        plans: [planRecord('p1')],
+        actions: [scoped('p1', actionRecord(1))],
+        steps: [
+          scoped('p1', stepRecord(1, 'success', 'plan')),
+          scoped('p1', stepRecord(2, 'pending')),
+        ],
+      }),
       adapter.write({ actions: [scoped('missing', actionRecord(1))] }),
       adapter.write({ plans: [planRecord('p2')] }),
     ]);
@@ -69,7 +76,12 @@ describe('PostgresAdapter group commit', () => {
     const adapter = await started();
     await adapter.write({
       plans: [planRecord('p1')],
-      steps: [scoped('p1', stepRecord(2, 'pending')), scoped('p1', stepRecord(3, 'error'))],
+      actions: [scoped('p1', actionRecord(1))],
+      steps: [
+        scoped('p1', stepRecord(1, 'success', 'plan')),
+        scoped('p1', stepRecord(2, 'pending')),
+        scoped('p1', stepRecord(3, 'error')),
+      ],
     });
     const claims = await Promise.all([
       adapter.claimStep({ planId: 'p1', stepId: 2, from: ['pending'], at: 'T' }),
@@ -81,6 +93,7 @@ describe('PostgresAdapter group commit', () => {
     expect(claims).toEqual([true, false, true, false]);
     const steps = (await adapter.loadPlan('p1'))?.steps;
     expect(steps?.map((step) => [step.id, step.state, step.startedAt])).toEqual([
+      [1, 'success', undefined],
       [2, 'running', 'T'],
       [3, 'running', 'T'],
     ]);
@@ -111,9 +124,17 @@ describe('PostgresAdapter group commit', () => {
 
   it('reads plans asked for together; a damaged one fails its caller alone', async () => {
     const adapter = await started();
+    const whole = (planId: string) => ({
+      actions: [scoped(planId, actionRecord(1))],
+      steps: [
+        scoped(planId, stepRecord(1, 'success', 'plan')),
+        scoped(planId, stepRecord(2, 'pending')),
+      ],
+    });
     await adapter.write({
       plans: [planRecord('p1'), planRecord('p2'), planRecord('bad')],
-      steps: [scoped('p1', stepRecord(2, 'pending')), scoped('bad', stepRecord(2, 'pending'))],
+      actions: [...whole('p1').actions, ...whole('bad').actions],
+      steps: [...whole('p1').steps, ...whole('bad').steps],
     });
     await db.query(
       `UPDATE "${adapter.schema}".steps SET data = data - 'phase' WHERE plan_id = 'bad'`,
@@ -134,7 +155,7 @@ describe('PostgresAdapter group commit', () => {
     ]);
     const [first, bad, missing, again, second] = loads;
     const p1 = (first as PromiseFulfilledResult<StoredPlan | undefined>).value;
-    expect(p1?.steps.map((step) => step.id)).toEqual([2]);
+    expect(p1?.steps.map((step) => step.id)).toEqual([1, 2]);
     // Two callers of one plan get records of their own.
     expect((again as PromiseFulfilledResult<StoredPlan | undefined>).value).not.toBe(p1);
     expect((second as PromiseFulfilledResult<StoredPlan | undefined>).value?.plan.id).toBe('p2');

@@ -171,9 +171,14 @@ describe('PostgresAdapter migrations', () => {
 
 describe('PostgresAdapter stored records', () => {
   it.each([
-    ['plan', 'plans', `'"not a plan"'`, /plan record is string/],
-    ['plan', 'plans', `data - 'state'`, /plan record lacks state/],
-    ['step', 'steps', `jsonb_set(data, '{state}', '"sleeping"')`, /step \d+ has an invalid state/],
+    ['plan', 'plans', `'"not a plan"'`, /the plan record is "not a plan", not an object/],
+    ['plan', 'plans', `data - 'state'`, /the plan record lacks state/],
+    [
+      'step',
+      'steps',
+      `jsonb_set(data, '{state}', '"sleeping"')`,
+      /step \d+ has state "sleeping", not a step state/,
+    ],
     ['action', 'actions', `data - 'input'`, /action \d+ lacks input/],
   ])(
     'a damaged %s row makes loadPlan throw INVALID_PLAN naming the plan',

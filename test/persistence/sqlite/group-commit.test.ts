@@ -68,6 +68,10 @@ describe('SqliteAdapter group commit', () => {
     const good = adapter.write({
       plans: [planRecord('p1')],
       actions: [scoped('p1', actionRecord(1))],
+      steps: [
+        scoped('p1', stepRecord(1, 'success', 'plan')),
+        scoped('p1', stepRecord(2, 'pending')),
+      ],
     });
     const bad = adapter.write({ actions: [scoped('missing', actionRecord(1))] });
     const after = adapter.write({ plans: [planRecord('p2')] });
@@ -84,7 +88,11 @@ describe('SqliteAdapter group commit', () => {
   it('runs the operations of a group in the order they were called', async () => {
     const written = adapter.write({
       plans: [planRecord('p1')],
-      steps: [scoped('p1', stepRecord(2, 'pending'))],
+      actions: [scoped('p1', actionRecord(1))],
+      steps: [
+        scoped('p1', stepRecord(1, 'success', 'plan')),
+        scoped('p1', stepRecord(2, 'pending')),
+      ],
     });
     const claim = { planId: 'p1', stepId: 2, from: ['pending' as const], at: 'T' };
     const first = adapter.claimStep(claim);
@@ -93,7 +101,7 @@ describe('SqliteAdapter group commit', () => {
     await written;
     expect(await first).toBe(true);
     expect(await second).toBe(false);
-    expect((await adapter.loadPlan('p1'))?.steps[0]?.state).toBe('running');
+    expect((await adapter.loadPlan('p1'))?.steps[1]?.state).toBe('running');
   });
 
   it('commits what is queued when the adapter closes', async () => {

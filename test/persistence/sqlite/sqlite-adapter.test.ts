@@ -6,7 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FlowlineError } from '../../../src/errors.js';
 import type { SqliteAdapterOptions } from '../../../src/persistence/sqlite/index.js';
 import { SqliteAdapter } from '../../../src/persistence/sqlite/index.js';
+import type { PlanRecord } from '../../../src/plan/records.js';
 import {
+  actionRecord,
   expectFlowlineError,
   planRecord,
   rejectionOf,
@@ -144,16 +146,22 @@ describe('SqliteAdapter start', () => {
 });
 
 describe('SqliteAdapter errors', () => {
-  it('a corrupt JSON row makes loadPlan throw INVALID_PLAN naming the plan', async () => {
+  it('a corrupt JSON row makes loadPlan reject INVALID_PLAN naming the plan and the record', async () => {
     const filename = join(dir, 'corrupt.db');
     const adapter = await started(filename);
     await adapter.write({
       plans: [planRecord('p-step'), planRecord('p-plan')],
-      steps: [scoped('p-step', stepRecord(2, 'pending'))],
+      actions: [scoped('p-step', actionRecord(1))],
+      steps: [
+        scoped('p-step', stepRecord(1, 'success', 'plan')),
+        scoped('p-step', stepRecord(2, 'pending')),
+      ],
     });
     const raw = new Database(filename);
     raw
-      .prepare("UPDATE flowline_steps SET data = '{\"id\": 2, broken' WHERE plan_id = 'p-step'")
+      .prepare(
+        "UPDATE flowline_steps SET data = '{\"id\": 2, broken' WHERE plan_id = 'p-step' AND id = 2",
+      )
       .run();
     raw.prepare("UPDATE flowline_plans SET data = 'null' WHERE id = 'p-plan'").run();
     raw.close();
@@ -164,18 +172,59 @@ describe('SqliteAdapter errors', () => {
     );
     expect(stepError.planId).toBe('p-step');
     expect(stepError.message).toMatch(
-      /plan p-step in .*corrupt\.db cannot be loaded: its stored step record 2 is corrupt/,
+      /^SqliteAdapter \(.*corrupt\.db\): plan p-step cannot be loaded: step 2 is corrupt: not valid JSON/,
     );
-    expect(stepError.cause).toBeInstanceOf(SyntaxError);
 
     const planError = expectFlowlineError(
       await rejectionOf(adapter.loadPlan('p-plan')),
       'INVALID_PLAN',
     );
     expect(planError.message).toMatch(
-      /plan p-plan .* plan record is corrupt \(it is not a JSON object\)/,
+      /plan p-plan cannot be loaded: the plan record is null, not an object/,
     );
-    expectFlowlineError(await rejectionOf(adapter.findPlans()), 'INVALID_PLAN');
+  });
+
+  it('findPlans lists a plan whose row is corrupt marked invalid, with its columns, and every other plan', async () => {
+    const filename = join(dir, 'listed.db');
+    const adapter = await started(filename);
+    await adapter.write({
+      plans: [
+        planRecord('p-old', 'stopped', 'success', 'Old'),
+        planRecord('p-bad', 'running', 'pending', 'Broken'),
+        planRecord('p-new', 'paused', 'error', 'New'),
+      ],
+    });
+    const raw = new Database(filename);
+    raw
+      .prepare('UPDATE flowline_plans SET data = \'{"id": "p-bad", trunc\' WHERE id = \'p-bad\'')
+      .run();
+    raw.close();
+
+    const listed = await adapter.findPlans();
+    expect(listed.map((plan) => plan.id)).toEqual(['p-new', 'p-bad', 'p-old']);
+    expect(listed[0]).toEqual(planRecord('p-new', 'paused', 'error', 'New'));
+    expect(listed[2]).toEqual(planRecord('p-old', 'stopped', 'success', 'Old'));
+    const bad = listed[1];
+    expect(bad).toMatchObject({
+      id: 'p-bad',
+      label: 'Broken',
+      state: 'running',
+      result: 'pending',
+    });
+    expect(bad?.invalid?.code).toBe('INVALID_PLAN');
+    expect(bad?.invalid?.message).toMatch(
+      /plan p-bad cannot be loaded: the plan record is corrupt: not valid JSON/,
+    );
+    // The filters read the columns, so the row is found by the state it was stored with.
+    expect((await adapter.findPlans({ state: 'running' })).map((plan) => plan.id)).toEqual([
+      'p-bad',
+    ]);
+    // Such a record is never written back.
+    const refused = expectFlowlineError(
+      await rejectionOf(adapter.write({ plans: [bad as PlanRecord] })),
+      'INVALID_ARGUMENT',
+    );
+    expect(refused.message).toContain('p-bad');
   });
 
   it('a batch naming an unknown plan fails as a whole, naming that plan', async () => {

@@ -94,7 +94,11 @@ describe('SqliteAdapter durability', () => {
   it('claimStep keeps the state column and the stored JSON in step', async () => {
     const adapter = await adapterOn(filename);
     const ended = { ...stepRecord(2, 'error'), startedAt: 'S', endedAt: 'E' };
-    await adapter.write({ plans: [planRecord('p1')], steps: [scoped('p1', ended)] });
+    await adapter.write({
+      plans: [planRecord('p1')],
+      actions: [scoped('p1', actionRecord(1))],
+      steps: [scoped('p1', stepRecord(1, 'success', 'plan')), scoped('p1', ended)],
+    });
     expect(await adapter.claimStep({ planId: 'p1', stepId: 2, from: ['pending'], at: 'T' })).toBe(
       false,
     );
@@ -104,10 +108,12 @@ describe('SqliteAdapter durability', () => {
     expect(await adapter.claimStep({ planId: 'p1', stepId: 2, from: ['error'], at: 'T' })).toBe(
       false,
     );
-    const step = (await adapter.loadPlan('p1'))?.steps[0];
+    const step = (await adapter.loadPlan('p1'))?.steps[1];
     expect(step).toEqual({ ...stepRecord(2, 'running'), startedAt: 'S' });
     const raw = new Database(filename, { readonly: true });
-    expect(raw.prepare('SELECT state FROM flowline_steps').get()).toEqual({ state: 'running' });
+    expect(raw.prepare('SELECT state FROM flowline_steps WHERE id = 2').get()).toEqual({
+      state: 'running',
+    });
     raw.close();
   });
 });
