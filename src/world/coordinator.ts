@@ -90,9 +90,16 @@ export class Coordinator {
     let invalidated = 0;
     for (const world of await this.adapter.findWorlds()) {
       if (world.id === this.record.id || !this.#isGone(world, now)) continue;
-      this.logger.warn(
-        `invalidating world ${world.id} (${world.host} pid ${world.pid}): it is gone`,
-      );
+      if (world.invalid === undefined) {
+        this.logger.warn(
+          `invalidating world ${world.id} (${world.host} pid ${world.pid}): it is gone`,
+        );
+      } else {
+        this.logger.error(
+          `invalidating world ${world.id}: its record cannot be read and its heartbeat is late ` +
+            `or unknown (${world.invalid.message})`,
+        );
+      }
       await this.adapter.unregisterWorld(world.id);
       invalidated++;
     }
@@ -101,7 +108,9 @@ export class Coordinator {
 
   #isGone(world: WorldRecord, now: number): boolean {
     if (world.host === this.record.host && !processExists(world.pid)) return true;
-    return now - Date.parse(world.heartbeatAt) > this.timing.heartbeatTimeoutMs;
+    // A heartbeat that cannot be read (NaN) counts as late: an unreadable record must not keep a
+    // dead world's locks and plans forever.
+    return !(now - Date.parse(world.heartbeatAt) <= this.timing.heartbeatTimeoutMs);
   }
 
   /**

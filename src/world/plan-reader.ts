@@ -84,10 +84,23 @@ export class PlanReader {
     return lines;
   }
 
-  /** Loads the plans of records, in their order; an unreadable one is shown from its record. */
+  /**
+   * Loads the plans of records, in their order. An unreadable one is shown from its record, marked
+   * `invalid`: a record the adapter could not read itself (listed with `invalid` set) as it is, one
+   * whose actions or steps cannot be read with the error `loadPlan` gave.
+   */
   async load(records: readonly PlanRecord[]): Promise<ExecutionPlan[]> {
     const plans = await Promise.all(
       records.map(async (record): Promise<ExecutionPlan[]> => {
+        if (record.invalid !== undefined) {
+          const { code, message } = record.invalid;
+          return [
+            {
+              ...unreadablePlan(record, invalidPlan(record.id, message)),
+              invalid: { code, message },
+            },
+          ];
+        }
         try {
           const stored = await this.adapter.loadPlan(record.id);
           return stored === undefined ? [] : [this.present(stored)];
@@ -112,6 +125,10 @@ export class PlanReader {
     }
     return plan;
   }
+}
+
+function invalidPlan(planId: string, message: string): FlowlineError {
+  return new FlowlineError(ErrorCode.INVALID_PLAN, message, { planId });
 }
 
 /** Whether `error` is the adapter's `INVALID_PLAN` for a record it cannot read. */

@@ -133,7 +133,8 @@ async function runPlans(ctx: CommandContext): Promise<number> {
 
 /**
  * The plans matching `filter`, newest first, as summaries with their live progress. A plan whose
- * records cannot be read is summed up from its plan record, with `invalid` set.
+ * records cannot be read is summed up from its plan record, with `invalid` set: the record the
+ * adapter listed marked `invalid` (its placeholders included), or the error `loadPlan` gave.
  *
  * @param adapter - the started store
  * @param filter - which plans
@@ -145,6 +146,10 @@ export async function listPlans(
   const records = await adapter.findPlans(filter);
   return Promise.all(
     records.map(async (record): Promise<PlanSummary> => {
+      if (record.invalid !== undefined) {
+        const { code, message } = record.invalid;
+        return { ...summarize(record, record.progress), invalid: { code, message } };
+      }
       try {
         const stored = await adapter.loadPlan(record.id);
         if (stored !== undefined) {
