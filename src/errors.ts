@@ -106,36 +106,130 @@ export interface SerializedError {
 }
 
 /**
- * Normalises any thrown value into an `Error`, so boundaries never deal with strings or `undefined`.
+ * Text every store can keep: U+0000 and lone surrogates (which PostgreSQL refuses in `jsonb` and
+ * `text`) become U+FFFD. Used for the strings the engine makes itself (error messages, stacks and
+ * class names, log messages), never for user data, which is refused instead
+ * (`UNSERIALIZABLE_VALUE`).
+ *
+ * @param text - any string
+ */
+export function storableText(text: string): string {
+  if (!text.includes('\u0000') && !LONE_SURROGATE.test(text)) return text;
+  return text.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATES, '\uFFFD');
+}
+
+const LONE_SURROGATE_SOURCE =
+  '[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
+const LONE_SURROGATE = new RegExp(LONE_SURROGATE_SOURCE);
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE_SOURCE, 'g');
+
+/** The longest text {@link textOf} returns for a value that is not a string. */
+const MAX_DESCRIPTION = 500;
+
+/**
+ * A short text for any value, for a message: a string as it is; anything else as JSON, else as
+ * `String()` would write it (cut at 500 characters), else by its kind. Never throws, whatever the
+ * value does when inspected (throwing `toString`/`toJSON`, revoked `Proxy`).
+ *
+ * @param value - anything
+ */
+export function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  let text: string | undefined;
+  try {
+    // JSON.stringify returns undefined for undefined, functions and symbols.
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) {
+    try {
+      text = String(value);
+    } catch {
+      text = `${kindOf(value)} that cannot be turned into text`;
+    }
+  }
+  return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION)}…` : text;
+}
+
+function kindOf(value: unknown): string {
+  const type = typeof value;
+  return type === 'object' ? 'an object' : `a ${type}`;
+}
+
+/** Reads a property that may be a throwing getter; `undefined` when reading it threw. */
+function attempt<T>(read: () => T): { readonly value: T } | undefined {
+  try {
+    return { value: read() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The class name of an error, from its constructor or its `name`, else `Error`. */
+function classNameOf(error: Error): string {
+  const fromConstructor = attempt(
+    () => (error.constructor as { name?: unknown } | null | undefined)?.name,
+  )?.value;
+  if (typeof fromConstructor === 'string' && fromConstructor !== '') return fromConstructor;
+  const name = attempt(() => error.name)?.value;
+  return typeof name === 'string' && name !== '' ? name : 'Error';
+}
+
+/**
+ * Normalises any thrown value into an `Error`, so boundaries never deal with strings, `null` or
+ * objects that cannot be read. An `Error` whose `message` and `stack` can be read comes back as it
+ * is; anything else (a non-error, an error whose `message` or `stack` getter throws, a revoked
+ * `Proxy`) becomes a new `Error` that says what was thrown. Never throws.
  *
  * @param value - whatever was thrown
  */
 export function toError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  if (typeof value === 'string') return new Error(value);
-  let text: string;
-  try {
-    // JSON.stringify returns undefined for undefined and functions, whatever its type says.
-    const json = JSON.stringify(value) as string | undefined;
-    text = json ?? String(value);
-  } catch {
-    text = String(value);
+  const isError = attempt(() => value instanceof Error)?.value === true;
+  if (!isError) {
+    if (typeof value === 'string') return new Error(value);
+    return new Error(`non-error value thrown: ${textOf(value)}`);
   }
-  return new Error(`non-error value thrown: ${text}`);
+  const error = value as Error;
+  const message = attempt(() => error.message);
+  const stack = attempt(() => error.stack);
+  const soundStack =
+    stack !== undefined && (stack.value === undefined || typeof stack.value === 'string');
+  if (message !== undefined && typeof message.value === 'string' && soundStack) return error;
+  const className = classNameOf(error);
+  const text =
+    message === undefined
+      ? `${className} thrown whose message cannot be read (its getter throws)`
+      : typeof message.value === 'string'
+        ? message.value
+        : `${className} thrown with a message that is not a string: ${textOf(message.value)}`;
+  // No `cause`: whoever looks into the new error (a logger) must not meet the one that throws.
+  return new Error(text);
 }
 
 /**
- * Converts a thrown value into the {@link SerializedError} stored on a step.
+ * Converts a thrown value into the {@link SerializedError} stored on a step. Never throws: every
+ * value gets a readable record (see {@link toError}), and its texts are made storable on every
+ * store ({@link storableText}).
  *
  * @param value - whatever was thrown
  */
 export function serializeError(value: unknown): SerializedError {
-  const error = toError(value);
-  const serialized: SerializedError = {
-    className: error.constructor.name || 'Error',
-    message: error.message,
-  };
-  if (error instanceof FlowlineError) serialized.code = error.code;
-  if (error.stack !== undefined) serialized.stack = error.stack;
-  return serialized;
+  try {
+    const error = toError(value);
+    const message = attempt(() => error.message)?.value;
+    // A normalised error keeps the class name of the error it stands for.
+    const named = error !== value && attempt(() => value instanceof Error)?.value === true;
+    const serialized: SerializedError = {
+      className: storableText(classNameOf(named ? (value as Error) : error)),
+      message: storableText(typeof message === 'string' ? message : textOf(message)),
+    };
+    if (error instanceof FlowlineError) serialized.code = error.code;
+    const stack = attempt(() => error.stack)?.value;
+    if (typeof stack === 'string') serialized.stack = storableText(stack);
+    return serialized;
+  } catch {
+    // Nothing above should throw; a value this hostile still gets a record.
+    return { className: 'Error', message: 'a value was thrown that cannot be inspected' };
+  }
 }

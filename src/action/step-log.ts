@@ -1,7 +1,7 @@
 import type { StepLogLine } from '../plan/records.js';
 import type { JsonValue } from '../plan/records.js';
 import { toJson } from '../plan/serialization.js';
-import { toError } from '../errors.js';
+import { serializeError, storableText, textOf } from '../errors.js';
 
 /** Level of a step log line. */
 export type StepLogLevel = StepLogLine['level'];
@@ -10,9 +10,11 @@ export type StepLogLevel = StepLogLine['level'];
  * The per-step log of an action (`this.log` in `plan`, `run` and `finalize`). Lines are kept with
  * the step in the store and read back with `world.stepLog(planId, stepId?)`.
  *
- * `meta` must be JSON data (objects with `toJSON`, such as `Date`, are stored as JSON would store
- * them). Meta that is not JSON never fails the step: the line is kept without it and a `warn` line
- * says why.
+ * `meta` must be plain data, as everything Flowline stores (see `toJson`: a `Date` becomes its ISO
+ * text, strings with U+0000 or a lone surrogate are refused). Meta that is not never fails the step:
+ * the line is kept without it and a `warn` line says why. The message is text the engine keeps as
+ * it can: a value that is not a string is turned into one, and U+0000 and lone surrogates become
+ * U+FFFD.
  */
 export interface StepLog {
   debug(message: string, meta?: unknown): void;
@@ -60,18 +62,18 @@ export class StepLogBuffer implements StepLog {
     this.write('error', message, meta);
   }
 
-  /** Adds a line; meta that is not JSON is dropped with a warning line. */
+  /** Adds a line; meta that is not plain data is dropped with a warning line. */
   write(level: StepLogLevel, message: string, meta?: unknown): void {
     if (this.#closed) return;
     const at = this.now();
-    const text = typeof message === 'string' ? message : String(message);
+    const text = storableText(textOf(message));
     let stored: JsonValue | undefined;
     let problem: string | undefined;
     if (meta !== undefined) {
       try {
         stored = toJson(meta, 'log meta');
       } catch (error) {
-        problem = toError(error).message;
+        problem = storableText(serializeError(error).message);
       }
     }
     const line: { -readonly [K in keyof StepLogLine]: StepLogLine[K] } = {

@@ -2,7 +2,7 @@ import { instantiate } from '../action/action.js';
 import type { MiddlewareStack } from '../action/middleware.js';
 import { compose, usesHook } from '../action/middleware.js';
 import type { ActionClass } from '../action/types.js';
-import { toError } from '../errors.js';
+import { serializeError, toError } from '../errors.js';
 import { flowStepIds } from '../plan/flow.js';
 import { isStepDone } from '../plan/states.js';
 import { isoNow } from '../shared/clock.js';
@@ -86,7 +86,8 @@ export class FinalizePhase implements FinalizeSteps {
         this.#leave(rt, entered, undefined);
       },
       (error: unknown) => {
-        this.#leave(rt, entered, error);
+        // Normalised here: `throw undefined` is a failure too, and the logger can read it.
+        this.#leave(rt, entered, toError(error));
       },
     );
   }
@@ -100,7 +101,7 @@ export class FinalizePhase implements FinalizeSteps {
       ctx.logger.error(`finalizePhase middleware of plan ${rt.id} threw`, { error });
       rt.plan.history.push({
         at: isoNow(ctx.clock),
-        event: `finalizePhase middleware failed: ${toError(error).message}`,
+        event: `finalizePhase middleware failed: ${serializeError(error).message}`,
         worldId: ctx.worldId,
       });
     }

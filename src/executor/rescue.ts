@@ -1,5 +1,6 @@
 import { instantiate } from '../action/action.js';
 import type { ActionClass, RescueStrategy } from '../action/types.js';
+import { textOf, toError } from '../errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { PlanRuntime } from './plan-runtime.js';
 
@@ -38,9 +39,11 @@ export function rescueStrategyOf(
     });
     const strategy: unknown = action.rescueStrategy();
     if (strategy === 'pause' || strategy === 'skip' || strategy === 'fail') return strategy;
-    logger.warn(`rescueStrategy() of ${record.className} returned ${String(strategy)}; pausing`);
+    logger.warn(`rescueStrategy() of ${record.className} returned ${textOf(strategy)}; pausing`);
   } catch (error) {
-    logger.error(`rescueStrategy() of ${record.className} threw; pausing`, { error });
+    logger.error(`rescueStrategy() of ${record.className} threw; pausing`, {
+      error: toError(error),
+    });
   }
   return 'pause';
 }

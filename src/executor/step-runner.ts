@@ -16,7 +16,7 @@ import { compose, usesHook } from '../action/middleware.js';
 import type { SuspendedAction } from '../action/suspend.js';
 import { SuspendSignal } from '../action/suspend.js';
 import type { ActionClass, AnyAction } from '../action/types.js';
-import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
+import { ErrorCode, FlowlineError, serializeError, textOf, toError } from '../errors.js';
 import type { StepLogLine } from '../plan/records.js';
 import type { JsonObject, JsonValue, StepAttempt } from '../plan/records.js';
 import { cloneJson, toJson, toJsonObject } from '../plan/serialization.js';
@@ -349,8 +349,10 @@ async function attempt(
       }
     }
   } catch (error) {
-    if (!(error instanceof SuspendSignal)) {
-      thrown = error;
+    if (!isSuspendSignal(error)) {
+      // Whatever was thrown (null, a symbol, a revoked Proxy, an Error whose getters throw)
+      // becomes a readable Error here, so nothing past this boundary can trip over it.
+      thrown = toError(error);
       failed = true;
     }
   }
@@ -373,6 +375,15 @@ async function attempt(
     result = { kind: 'error', error, output: call.output };
   }
   return scope.finish(result);
+}
+
+/** Whether a thrown value is `suspend()`'s signal; `false` for anything, even a revoked Proxy. */
+function isSuspendSignal(value: unknown): boolean {
+  try {
+    return value instanceof SuspendSignal;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -427,12 +438,12 @@ function progressOf(action: AnyAction, execution: ExecutionScope): number | unde
     value = action.progressDone();
   } catch (error) {
     execution.log.warn(
-      `progressDone() threw; the step keeps its previous progress: ${toError(error).message}`,
+      `progressDone() threw; the step keeps its previous progress: ${serializeError(error).message}`,
     );
     return undefined;
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    execution.log.warn(`progressDone() returned ${String(value)}, not a finite number; using 0`);
+    execution.log.warn(`progressDone() returned ${textOf(value)}, not a finite number; using 0`);
     return 0;
   }
   return Math.min(1, Math.max(0, value));

@@ -1,118 +1,58 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
-import type { ReferenceTarget } from './references.js';
-import { referenceTarget, storedReference, toStoredReference } from './references.js';
+import type { PlainDataOptions } from './plain-data.js';
+import { toPlainData } from './plain-data.js';
+import { storedReference } from './references.js';
 import type { JsonObject, JsonValue } from './records.js';
 
+export { MAX_JSON_DEPTH } from './plain-data.js';
+
 /** Options for {@link toJson}. */
-export interface ToJsonOptions {
-  /** Called for every output reference met; without it, references are rejected. */
-  readonly onReference?: (target: ReferenceTarget) => void;
-}
+export type ToJsonOptions = PlainDataOptions;
 
 /**
- * Validates that a value is plain JSON and returns a detached copy of it. Output references become
- * their stored form. Anything JSON would silently mangle — functions, symbols, bigints, `NaN`,
- * class instances such as `Map`, cycles — is refused with `UNSERIALIZABLE_VALUE` naming the path.
- * Objects with a `toJSON` method (e.g. `Date`) are stored as what `toJSON` returns, as JSON does.
+ * Validates that a value is plain data and returns a detached JSON copy of it; this is the check
+ * at every place a user's value enters the engine (plan arguments, `planSelf` input, step output,
+ * event payloads, log meta). Output references become their stored form. Plain data is `null`,
+ * booleans, finite numbers, strings, arrays and plain objects, at most {@link MAX_JSON_DEPTH}
+ * levels deep; a valid `Date` becomes its ISO text and `undefined` object properties are left out.
+ * Anything else — strings holding U+0000 or a lone surrogate, functions, symbols, bigints, `NaN`,
+ * class instances such as `Map` or `Buffer`, objects with their own `toJSON`, invalid dates, own
+ * `__proto__` keys, sparse arrays, cycles, values that throw when read — is refused with
+ * `UNSERIALIZABLE_VALUE` naming the path (see `toPlainData`).
  *
  * @param value - the value to check and copy
  * @param where - what the value is, for the error message (e.g. `input of CreateMachine`)
+ * @throws FlowlineError `UNSERIALIZABLE_VALUE`, and nothing else
  */
 export function toJson(value: unknown, where: string, options: ToJsonOptions = {}): JsonValue {
-  return convert(value, where, '', new Set(), options);
+  return toPlainData(value, where, options);
 }
 
-/** Like {@link toJson}, but the value must be an object (inputs, outputs). */
+/**
+ * Like {@link toJson}, but the value must be an object (inputs, outputs); `undefined` is `{}`.
+ *
+ * @throws FlowlineError `UNSERIALIZABLE_VALUE`, and nothing else
+ */
 export function toJsonObject(
   value: unknown,
   where: string,
   options: ToJsonOptions = {},
 ): JsonObject {
   if (value === undefined) return {};
-  const json = typeof value === 'object' && value !== null ? toJson(value, where, options) : value;
+  const json = toPlainData(value, where, options);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw unserializable(where, '', `must be a plain object, got ${describeType(json)}`);
+    throw new FlowlineError(
+      ErrorCode.UNSERIALIZABLE_VALUE,
+      `${where}: must be a plain object, got ${describeJson(json)}`,
+    );
   }
-  return json as JsonObject;
+  return json;
 }
 
-function convert(
-  value: unknown,
-  where: string,
-  path: string,
-  ancestors: Set<object>,
-  options: ToJsonOptions,
-): JsonValue {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      if (!Number.isFinite(value)) throw unserializable(where, path, `${value} is not valid JSON`);
-      return value;
-    case 'object':
-      break;
-    default:
-      throw unserializable(where, path, `${describeType(value)} is not JSON-serializable`);
-  }
-  if (value === null) return null;
-  const target = referenceTarget(value);
-  if (target !== undefined) {
-    if (options.onReference === undefined) {
-      throw unserializable(where, path, 'an output reference is only allowed in planSelf input');
-    }
-    options.onReference(target);
-    return toStoredReference(target) as unknown as JsonValue;
-  }
-  if (ancestors.has(value)) throw unserializable(where, path, 'the value contains a cycle');
-  ancestors.add(value);
-  try {
-    if (Array.isArray(value)) {
-      return value.map((item: unknown, index) =>
-        convert(item, where, `${path}[${index}]`, ancestors, options),
-      );
-    }
-    const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
-      const toJSON = (value as { toJSON?: unknown }).toJSON;
-      if (typeof toJSON === 'function') {
-        return convert(toJSON.call(value), where, path, ancestors, options);
-      }
-      throw unserializable(where, path, `${describeType(value)} is not a plain object`);
-    }
-    const out: JsonObject = {};
-    for (const key of Object.keys(value)) {
-      if (key === RESERVED_KEY) {
-        throw unserializable(
-          where,
-          path,
-          `the key ${RESERVED_KEY} is reserved for output references`,
-        );
-      }
-      const item = (value as Record<string, unknown>)[key];
-      if (item === undefined) continue;
-      out[key] = convert(item, where, `${path}.${key}`, ancestors, options);
-    }
-    return out;
-  } finally {
-    ancestors.delete(value);
-  }
-}
-
-const RESERVED_KEY = '$flowlineRef';
-
-function describeType(value: unknown): string {
+function describeJson(value: JsonValue): string {
   if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value !== 'object') return `a ${typeof value}`;
-  const name = (value as { constructor?: { name?: string } }).constructor?.name;
-  return name ? `a ${name}` : 'an object';
-}
-
-function unserializable(where: string, path: string, reason: string): FlowlineError {
-  const at = path === '' ? '' : ` at ${path.startsWith('.') ? path.slice(1) : path}`;
-  return new FlowlineError(ErrorCode.UNSERIALIZABLE_VALUE, `${where}${at}: ${reason}`);
+  return `a ${typeof value}`;
 }
 
 /**

@@ -122,7 +122,10 @@ export class PlanBuilder implements PlanningHost {
       try {
         this.#planAction(root, args, this.#runRoot, undefined, undefined);
       } catch (error) {
-        if (!this.#recorded.has(toError(error))) throw error;
+        // Failures of plan() are recorded where they happened; anything else is the root's.
+        const rootStep = this.#steps[0];
+        if (rootStep === undefined) throw error;
+        if (!this.#recorded.has(toError(error))) this.#fail(rootStep, error);
       }
       while (this.#pending.size > 0) await Promise.all([...this.#pending]);
     };
@@ -221,13 +224,13 @@ export class PlanBuilder implements PlanningHost {
     if (refusal !== undefined) {
       // Refused before its plan() is called: the error sits on the root plan step.
       changeStepState(this.planId, planStep, 'running', this.deps.now(), this.deps.listener);
-      this.#fail(planStep, refusal);
-      throw refusal;
+      throw this.#fail(planStep, refusal);
     }
-    const action = instantiate(cls, context);
     changeStepState(this.planId, planStep, 'running', this.deps.now(), this.deps.listener);
     let result: unknown;
+    let async: boolean;
     try {
+      const action = instantiate(cls, context);
       const stack = this.deps.registry.middlewareOf(cls);
       result = usesHook(stack, 'plan')
         ? compose(
@@ -239,11 +242,13 @@ export class PlanBuilder implements PlanningHost {
             { actionClass: cls, action, executionPlanId: this.planId },
           )(args)
         : action.plan(...args);
+      async = isThenable(result);
     } catch (error) {
-      this.#fail(planStep, error);
-      throw error;
+      // What propagates is the normalised error: the parents that planned this action see the
+      // very error recorded here (even for `throw null`), and record PLANNING_ABORTED.
+      throw this.#fail(planStep, error);
     }
-    if (isThenable(result)) {
+    if (async) {
       const settled = Promise.resolve(result).then(
         () => {
           try {
@@ -283,16 +288,24 @@ export class PlanBuilder implements PlanningHost {
     }
   }
 
-  #fail(step: StepRecord, thrown: unknown): void {
+  /**
+   * Records a failure of planning on `step` (when it is still running) and returns the error as
+   * recorded: the thrown value normalised to an `Error` (see `toError`), which the caller throws on
+   * so that every action above sees the same object and knows it is already recorded.
+   */
+  #fail(step: StepRecord, thrown: unknown): Error {
     this.#failed = true;
     const error = toError(thrown);
-    if (step.state !== 'running') return;
+    if (step.state !== 'running') {
+      this.#recorded.add(error);
+      return error;
+    }
     if (this.#recorded.has(error)) {
       step.error = serializeError(
         new FlowlineError(
           ErrorCode.PLANNING_ABORTED,
           `planning of ${step.className} (action ${step.actionId}) stopped because an action it ` +
-            `planned failed: ${error.message}`,
+            `planned failed: ${serializeError(error).message}`,
           { planId: this.planId, actionId: step.actionId, stepId: step.id },
         ),
       );
@@ -303,6 +316,7 @@ export class PlanBuilder implements PlanningHost {
     const detail = step.error;
     changeStepState(this.planId, step, 'error', this.deps.now(), this.deps.listener);
     step.error = detail;
+    return error;
   }
 
   /** The root plan step of a scheduled plan, moved from `scheduling` to `pending`. */
