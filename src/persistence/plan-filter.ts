@@ -3,20 +3,18 @@
  * function, so that all stores refuse the same filters with the same messages), and for the SQL
  * stores the parent columns kept next to a plan's JSON record.
  */
-import { ErrorCode, FlowlineError } from '../errors.js';
-import type { PlanRecord } from '../plan/records.js';
+import { ErrorCode, FlowlineError, storableText } from '../errors.js';
 import { PlanResult, PlanState } from '../plan/states.js';
+import type { PlanRecord } from '../plan/records.js';
 import type { PlanFilter } from './adapter.js';
 import { describeValue } from '../shared/describe-value.js';
 
-/** The fields a {@link PlanFilter} may have. */
-const FILTER_FIELDS = new Set(['state', 'result', 'label', 'parent', 'limit', 'offset']);
-
 /**
- * Checks a plan filter before a store runs it: an object with only the known fields; `state` and
- * `result` a value of their union or a list of them; `label` a string; `limit` and `offset`
- * non-negative integers; `parent` an object with a non-empty string `planId` and, when present, a
- * positive safe integer `stepId`.
+ * Checks a plan filter before any store runs it: an object (or nothing) whose `state` and `result`
+ * are known plan states and results (one or a list), `label` a string, `limit` and `offset`
+ * non-negative integers, and `parent` an object with a non-empty string `planId` and, when present,
+ * a positive safe integer `stepId`. Strings must be text every store can compare (no U+0000, no
+ * lone surrogate).
  *
  * @param filter - the filter as the caller passed it
  * @param where - the operation, first word of the message (`findPlans`, `executionPlans`)
@@ -33,10 +31,10 @@ export function checkPlanFilter(filter: PlanFilter, where: string): void {
   if (typeof given !== 'object' || given === null || Array.isArray(given)) {
     throw new FlowlineError(
       ErrorCode.INVALID_ARGUMENT,
-      `${where} filter must be an object, got ${describeValue(given)}`,
+      `${where}: the filter must be an object, got ${describeValue(given)}`,
     );
   }
-  for (const field of Object.keys(filter)) {
+  for (const field of Object.keys(given)) {
     if (!FILTER_FIELDS.has(field)) {
       throw new FlowlineError(
         ErrorCode.INVALID_ARGUMENT,
@@ -45,10 +43,10 @@ export function checkPlanFilter(filter: PlanFilter, where: string): void {
       );
     }
   }
-  checkUnion(filter.state, PlanState, 'state', fail);
-  checkUnion(filter.result, PlanResult, 'result', fail);
-  if (filter.label !== undefined && typeof filter.label !== 'string') {
-    fail('label', 'a string', filter.label);
+  checkOneOrList(filter.state, PLAN_STATES, 'state', fail);
+  checkOneOrList(filter.result, PLAN_RESULTS, 'result', fail);
+  if (filter.label !== undefined && !isText(filter.label)) {
+    fail('label', 'a string without U+0000 or lone surrogates', filter.label);
   }
   for (const field of ['limit', 'offset'] as const) {
     const value: unknown = filter[field];
@@ -62,12 +60,38 @@ export function checkPlanFilter(filter: PlanFilter, where: string): void {
     fail('parent', 'an object { planId, stepId? }', parent);
   }
   const { planId, stepId } = parent as { planId?: unknown; stepId?: unknown };
-  if (typeof planId !== 'string' || planId === '') {
+  if (!isText(planId) || planId === '') {
     fail('parent.planId', 'a non-empty string', planId);
   }
   if (stepId !== undefined && !(Number.isSafeInteger(stepId) && (stepId as number) > 0)) {
     fail('parent.stepId', 'a positive integer', stepId);
   }
+}
+
+/** The fields a {@link PlanFilter} may have. */
+const FILTER_FIELDS = new Set(['state', 'result', 'label', 'parent', 'limit', 'offset']);
+
+const PLAN_STATES: ReadonlySet<unknown> = new Set(Object.values(PlanState));
+const PLAN_RESULTS: ReadonlySet<unknown> = new Set(Object.values(PlanResult));
+
+/** Whether a value is a string every store can compare (no U+0000, no lone surrogate). */
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && storableText(value) === value;
+}
+
+/** `state` or `result`: omitted, one known value, or a list of them. */
+function checkOneOrList(
+  value: unknown,
+  known: ReadonlySet<unknown>,
+  field: string,
+  fail: (field: string, expected: string, value: unknown) => never,
+): void {
+  if (value === undefined) return;
+  const values: readonly unknown[] = Array.isArray(value) ? value : [value];
+  const expected = `one of ${[...known].join(', ')}, or a list of them`;
+  values.forEach((item, index) => {
+    if (!known.has(item)) fail(Array.isArray(value) ? `${field}[${index}]` : field, expected, item);
+  });
 }
 
 /** The parent columns of a stored plan row (`null` when the plan is no sub-plan). */
@@ -96,22 +120,4 @@ export function parentColumns(plan: PlanRecord): ParentColumns {
     parentStepId:
       typeof planId === 'string' && Number.isSafeInteger(stepId) ? (stepId as number) : null,
   };
-}
-
-/** `value` is absent, one of `union`'s values, or a list of them. */
-function checkUnion(
-  value: unknown,
-  union: Readonly<Record<string, string>>,
-  field: string,
-  fail: (field: string, expected: string, value: unknown) => never,
-): void {
-  if (value === undefined) return;
-  const allowed = Object.values(union);
-  const expected = `one of ${allowed.join(', ')} or a list of them`;
-  const values: readonly unknown[] = Array.isArray(value) ? value : [value];
-  values.forEach((one, index) => {
-    if (typeof one !== 'string' || !allowed.includes(one)) {
-      fail(Array.isArray(value) ? `${field}[${index}]` : field, expected, one);
-    }
-  });
 }

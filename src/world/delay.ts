@@ -1,4 +1,4 @@
-import { ErrorCode, FlowlineError } from '../errors.js';
+import { ErrorCode, FlowlineError, storableText } from '../errors.js';
 import type { JsonValue } from '../plan/records.js';
 import { toJson } from '../plan/serialization.js';
 import { describeValue } from '../shared/describe-value.js';
@@ -56,10 +56,11 @@ export function delayWindow(options: unknown): DelayWindow {
 }
 
 /**
- * The arguments of a delayed or chained plan as stored: JSON, trailing omitted (`undefined`)
- * arguments dropped so `plan` sees them omitted again.
+ * The arguments of a delayed or chained plan as stored: plain data as `toJson` checks it (a `Date`
+ * becomes its ISO text), trailing omitted (`undefined`) arguments dropped so `plan` sees them
+ * omitted again.
  *
- * @throws FlowlineError `UNSERIALIZABLE_VALUE` naming the argument that is not JSON
+ * @throws FlowlineError `UNSERIALIZABLE_VALUE` naming the argument that is not plain data
  * @internal
  */
 export function storedArguments(args: readonly unknown[], actionName: string): JsonValue[] {
@@ -95,11 +96,11 @@ export function chainPrerequisites(value: unknown): string[] {
     );
   }
   return [...new Set(ids as unknown[])].map((id, index) => {
-    if (typeof id !== 'string' || id === '') {
+    if (typeof id !== 'string' || id === '' || storableText(id) !== id) {
       throw new FlowlineError(
         ErrorCode.INVALID_ARGUMENT,
-        `world.chain: prerequisite ${index + 1} must be a plan id (a non-empty string), got ` +
-          String(id),
+        `world.chain: prerequisite ${index + 1} must be a plan id (a non-empty string without ` +
+          `U+0000 or lone surrogates), got ${describe(id)}`,
       );
     }
     return id;

@@ -9,7 +9,7 @@ import { planNotFound } from '../plan/plan-errors.js';
 import type { ExecutionPlan, JsonValue, StepLogLine } from '../plan/records.js';
 import { toJson } from '../plan/serialization.js';
 import { isoNow } from '../shared/clock.js';
-import { describeValue } from '../shared/describe-value.js';
+import { checkPlanId, checkStepId, optionsObject } from './arguments.js';
 import type { WorldParts } from './assembly.js';
 import { assembleWorld, executorContext } from './assembly.js';
 import { WorldLifecycle } from './lifecycle.js';
@@ -221,6 +221,7 @@ export class World {
    */
   async resume(id: string): Promise<ExecutionPlan> {
     this.#assertStarted();
+    checkPlanId(id, 'world.resume');
     const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     const plan = await this.#adapter.loadPlan(id);
@@ -241,6 +242,7 @@ export class World {
    * Resolves once the plan is `paused`.
    */
   async pause(id: string): Promise<void> {
+    checkPlanId(id, 'world.pause');
     const executor = this.#needExecutor('pause');
     const planning = this.#planned(id);
     if (planning !== undefined) await planning;
@@ -259,7 +261,11 @@ export class World {
    */
   async cancel(id: string, options: { force?: boolean } = {}): Promise<void> {
     this.#assertStarted();
-    const force = cancelForce(options);
+    checkPlanId(id, 'world.cancel');
+    const force = optionsObject(options, 'world.cancel').force ?? false;
+    if (typeof force !== 'boolean') {
+      throw new FlowlineError(ErrorCode.INVALID_ARGUMENT, 'cancel option force must be a boolean');
+    }
     const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     const stored = await this.#adapter.loadPlan(id);
@@ -276,6 +282,7 @@ export class World {
    * Works on running, planned and paused plans. Resolves once the plan is stopped.
    */
   async halt(id: string): Promise<void> {
+    checkPlanId(id, 'world.halt');
     const executor = this.#needExecutor('halt');
     const planning = this.#planned(id);
     if (planning !== undefined) await planning;
@@ -289,6 +296,8 @@ export class World {
    */
   async skipStep(id: string, stepId: number): Promise<void> {
     this.#assertStarted();
+    checkPlanId(id, 'world.skipStep');
+    checkStepId(stepId, 'world.skipStep');
     const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     if (this.#executor !== undefined) return this.#executor.skipStep(id, stepId);
@@ -313,6 +322,8 @@ export class World {
    */
   async event(id: string, stepId: number, payload: JsonValue): Promise<void> {
     this.#assertStarted();
+    checkPlanId(id, 'world.event');
+    checkStepId(stepId, 'world.event');
     const stored = toJson(payload, `event payload for step ${stepId} of plan ${id}`);
     const planning = this.#planned(id);
     if (planning !== undefined) await planning;
@@ -332,6 +343,7 @@ export class World {
    */
   async executionPlan(id: string): Promise<ExecutionPlan | undefined> {
     this.#assertStarted();
+    checkPlanId(id, 'world.executionPlan');
     const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     return this.#parts.reader.plan(id);
@@ -349,6 +361,8 @@ export class World {
    */
   async subPlans(id: string, stepId?: number): Promise<ExecutionPlan[]> {
     this.#assertStarted();
+    checkPlanId(id, 'world.subPlans');
+    if (stepId !== undefined) checkStepId(stepId, 'world.subPlans');
     const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     return this.#parts.reader.subPlans(id, stepId);
@@ -362,6 +376,7 @@ export class World {
    */
   async chainedPlans(id: string): Promise<ChainedPlanIds> {
     this.#assertStarted();
+    checkPlanId(id, 'world.chainedPlans');
     const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     return this.#parts.reader.chainedPlans(id);
@@ -384,6 +399,8 @@ export class World {
    */
   async stepLog(id: string, stepId?: number): Promise<StepLogLine[]> {
     this.#assertStarted();
+    checkPlanId(id, 'world.stepLog');
+    if (stepId !== undefined) checkStepId(stepId, 'world.stepLog');
     const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     return this.#parts.reader.stepLog(id, stepId);
@@ -417,19 +434,4 @@ export class World {
   #assertStarted(): void {
     this.#lifecycle.assertStarted();
   }
-}
-
-/** The `force` of `cancel` options, checked. */
-function cancelForce(options: unknown): boolean {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new FlowlineError(
-      ErrorCode.INVALID_ARGUMENT,
-      `cancel options must be an object { force?: boolean }, got ${describeValue(options)}`,
-    );
-  }
-  const force: unknown = (options as { force?: unknown }).force ?? false;
-  if (typeof force !== 'boolean') {
-    throw new FlowlineError(ErrorCode.INVALID_ARGUMENT, 'cancel option force must be a boolean');
-  }
-  return force;
 }
