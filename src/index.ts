@@ -77,7 +77,7 @@ export type {
   StepAttempt,
   StepRecord,
 } from './plan/index.js';
-export { PlanResult, PlanState, SCHEMA_VERSION, StepState } from './plan/index.js';
+export { MAX_JSON_DEPTH, PlanResult, PlanState, SCHEMA_VERSION, StepState } from './plan/index.js';
 export type {
   DelayOptions,
   PlanStateEvent,

@@ -123,8 +123,8 @@ export class Action<
   /**
    * The log of the current step: lines written in `plan` belong to this action's plan step, lines
    * written in `run` / `finalize` to that step. They are stored with the step (after its commit) and
-   * read back with `world.stepLog(planId, stepId?)`. `meta` must be JSON data; meta that is not is
-   * dropped with a warning line, never failing the step.
+   * read back with `world.stepLog(planId, stepId?)`. `meta` must be plain data (concepts guide:
+   * values); meta that is not is dropped with a warning line, never failing the step.
    *
    * @example
    * ```ts
@@ -173,7 +173,9 @@ export class Action<
   /**
    * Plans this action's own run and finalize steps, at the current place in the flow.
    *
-   * @param input - the input, JSON data that may contain other actions' output references
+   * @param input - the input: plain data (concepts guide: values; a `Date` becomes its ISO text,
+   *   anything else that is not JSON is refused with `UNSERIALIZABLE_VALUE`), which may contain
+   *   other actions' output references
    * @returns this action, for chaining
    */
   planSelf(input: I): this {
@@ -238,7 +240,7 @@ export class Action<
    * }
    * ```
    *
-   * @param payload - any JSON value
+   * @param payload - plain data (concepts guide: values), else this throws `UNSERIALIZABLE_VALUE`
    * @param delayMs - the delay in ms, a finite number >= 0
    */
   planEvent(payload: JsonValue, delayMs: number): void {

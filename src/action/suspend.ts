@@ -12,7 +12,8 @@ export interface SuspendedAction {
   /**
    * Sends an event to the step: `run(payload)` is called again with it. Resolves once accepted.
    *
-   * @param payload - any JSON value
+   * @param payload - plain data (concepts guide: values); otherwise the promise rejects with
+   *   `UNSERIALIZABLE_VALUE` and the step stays suspended
    */
   event(payload: JsonValue): Promise<void>;
 }

@@ -109,7 +109,9 @@ export class World {
 
   /**
    * Plans `action` with `args` and executes the plan. Returns at once with the plan id; bad
-   * arguments (an unregistered class, input that is not JSON) throw here and store nothing.
+   * arguments (an unregistered class, arguments that are not plain data as the concepts guide
+   * says: strings with U+0000 or lone surrogates, deeper than `MAX_JSON_DEPTH`, class instances,
+   * …) throw here and store nothing.
    *
    * @param action - a registered action class
    * @param args - the arguments its `plan` receives
@@ -164,8 +166,8 @@ export class World {
    * Stores a plan to be planned and executed later: it waits in state `scheduled` until the world
    * clock reaches `startAt`, then an executor world plans it with `args` and executes it. If no
    * executor world could start it before `startBefore`, it ends `stopped`/`error` with
-   * `EXECUTION_WINDOW_MISSED` instead. The arguments are stored as JSON (a `Date` becomes its ISO
-   * text). Bad arguments reject and store nothing.
+   * `EXECUTION_WINDOW_MISSED` instead. The arguments are stored as plain data (concepts guide:
+   * values; a `Date` becomes its ISO text). Bad arguments reject and store nothing.
    *
    * @param action - a registered action class
    * @param options - `startAt` and optional `startBefore`: a `Date`, an ISO 8601 string with a time
@@ -192,7 +194,7 @@ export class World {
    *
    * @param prerequisiteIds - ids of existing plans (one id or a list)
    * @param action - a registered action class
-   * @param args - the arguments its `plan` receives (stored as JSON)
+   * @param args - the arguments its `plan` receives (stored as plain data: concepts guide, values)
    * @returns the plan, `scheduled`
    * @throws FlowlineError `PLAN_NOT_FOUND` naming a prerequisite that does not exist
    */
@@ -318,7 +320,7 @@ export class World {
    *
    * @param id - the plan
    * @param stepId - the run step
-   * @param payload - JSON data
+   * @param payload - plain data (concepts guide: values), else `UNSERIALIZABLE_VALUE`
    */
   async event(id: string, stepId: number, payload: JsonValue): Promise<void> {
     this.#assertStarted();

@@ -71,7 +71,7 @@ class Deploy extends Action<{ name?: string }, { ok: boolean }> {
 }
 
 /** Writes `given` to its output until `fixed`. */
-class WriteOutput extends Action<Record<string, never>, Record<string, unknown>> {
+class WriteOutput extends Action<Record<string, never>> {
   run(): void {
     this.output.first = 'kept?';
     this.output.value = fixed ? 'fine' : given;
@@ -152,14 +152,10 @@ function describeStore(name: string, makeAdapter: () => PersistenceAdapter): voi
         const before = (await world.executionPlans()).length;
         for (const [what, make, message] of unstorable) {
           for (const [call, run] of [
-            ['trigger', () => world.trigger(Deploy, make() as { name: string })],
-            ['plan', () => world.plan(Deploy, make() as { name: string })],
-            [
-              'delay',
-              () =>
-                world.delay(Deploy, { startAt: Date.now() + 60_000 }, make() as { name: string }),
-            ],
-            ['chain', () => world.chain([done.id], Deploy, make() as { name: string })],
+            ['trigger', () => world.trigger(Deploy, make())],
+            ['plan', () => world.plan(Deploy, make())],
+            ['delay', () => world.delay(Deploy, { startAt: Date.now() + 60_000 }, make())],
+            ['chain', () => world.chain([done.id], Deploy, make())],
           ] as const) {
             const error = await refusalOf(run);
             expect(

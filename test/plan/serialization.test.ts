@@ -71,7 +71,11 @@ describe('toJson accepts JSON', () => {
         return { cents: this.cents, currency: 'EUR' };
       }
     }
-    expectUnserializable({ price: new Money(250) }, 'price', /an instance of Money is not plain data/);
+    expectUnserializable(
+      { price: new Money(250) },
+      'price',
+      /an instance of Money is not plain data/,
+    );
   });
 
   it('accepts objects without a prototype', () => {
