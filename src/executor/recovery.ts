@@ -1,6 +1,6 @@
 import type { PhaseMethods } from '../action/action.js';
 import { instantiate, isCancellable } from '../action/action.js';
-import { ErrorCode, FlowlineError, serializeError } from '../errors.js';
+import { ErrorCode, FlowlineError, serializeError, toError } from '../errors.js';
 import { planNotFound, stepNotFound } from '../plan/plan-errors.js';
 import type { ExecutionPlan, StepRecord } from '../plan/records.js';
 import { computeResult } from '../plan/result.js';
@@ -126,7 +126,7 @@ export async function askToCancel(rt: PlanRuntime, force: boolean, logger: Logge
       logger.error(
         `cancel(${String(force)}) of ${record.className} (step ${step.id} of plan ${rt.id}) ` +
           'threw; the step is cancelled anyway',
-        { error },
+        { error: toError(error) },
       );
     }
   }

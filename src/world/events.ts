@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import { toError } from '../errors.js';
 import type { PlanParent, PlanRecord, StepRecord } from '../plan/records.js';
 import type { Phase, PlanResult, PlanState, StepState } from '../plan/states.js';
 import type { StateChanges } from '../plan/transitions.js';
@@ -59,7 +60,9 @@ export class EventHub {
       try {
         listener(event);
       } catch (error) {
-        this.logger.error(`a "${name}" listener threw; the engine carries on`, { error });
+        this.logger.error(`a "${name}" listener threw; the engine carries on`, {
+          error: toError(error),
+        });
       }
     }
   }

@@ -1,4 +1,5 @@
 import { instantiate } from '../action/action.js';
+import { toError } from '../errors.js';
 import type { HookEvent } from '../action/execution-plan-hooks.js';
 import type { ActionRegistry } from '../action/registry.js';
 import { toExecutionPlan } from '../plan/snapshot.js';
@@ -70,7 +71,7 @@ export class PlanHookRunner {
               this.logger.error(
                 `execution-plan hook ${record.className}.${method} (${hookEvent}) of plan ` +
                   `${plan.id} threw; the plan is not affected`,
-                { error },
+                { error: toError(error) },
               );
             }
           }

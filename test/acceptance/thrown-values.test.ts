@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type {
   ActionClass,
   ExecutionPlan,
+  JsonValue,
   Logger,
   Middleware,
   RescueStrategy,
@@ -18,7 +19,7 @@ import { inspect } from 'node:util';
 import { Action, MemoryAdapter } from '../../src/index.js';
 import type { HostileThrow } from '../helpers/hostile-values.js';
 import { hostileThrows } from '../helpers/hostile-values.js';
-import { stepOf, withWorld } from '../helpers/world.js';
+import { nextEvent, stepOf, withWorld } from '../helpers/world.js';
 
 /** What the actions below throw, and where; cleared to let a resumed plan succeed. */
 let hostile: { readonly where: string; readonly make: () => unknown } | undefined;
@@ -74,6 +75,20 @@ class Concurrent extends Action {
   }
 }
 
+/** Suspends; its cancel() and its execution-plan hook throw. */
+class Cancellable extends Action {
+  static override executionPlanHooks = Action.executionPlanHooks.use('audit');
+  run(event?: JsonValue): void {
+    if (event === undefined) this.suspend();
+  }
+  cancel(): void {
+    raise('cancel');
+  }
+  audit(): void {
+    raise('hook');
+  }
+}
+
 class AsyncPlanner extends Action {
   override async plan(): Promise<void> {
     await Promise.resolve();
@@ -109,13 +124,21 @@ const middleware: Middleware = {
 
 /** A logger that looks into what it is given, as a console logger does (util.inspect). */
 const inspectingLogger: Logger = {
-  debug: (message, meta) => void inspect({ message, meta }),
-  info: (message, meta) => void inspect({ message, meta }),
-  warn: (message, meta) => void inspect({ message, meta }),
-  error: (message, meta) => void inspect({ message, meta }),
+  debug: (message, meta) => log(message, meta),
+  info: (message, meta) => log(message, meta),
+  warn: (message, meta) => log(message, meta),
+  error: (message, meta) => log(message, meta),
 };
 
-const actions = [Work, Picky, Planner, Parent, Concurrent, AsyncPlanner];
+/** The messages the logger could print, meta included. */
+const logged: string[] = [];
+
+function log(message: string, meta: unknown): void {
+  inspect({ message, meta });
+  logged.push(message);
+}
+
+const actions = [Work, Picky, Planner, Parent, Concurrent, AsyncPlanner, Cancellable];
 /** World options for a test of `where`: the hostile middleware only where it is tested. */
 function options(where: string): WorldOptions {
   return {
@@ -212,6 +235,30 @@ describe.each(hostileThrows)('thrown: $name', (thrown: HostileThrow) => {
       expect(noted[0]?.event.replace('finalizePhase middleware failed: ', '')).toMatch(thrown.says);
     });
   });
+
+  for (const where of ['cancel', 'hook', 'listener']) {
+    it(`in ${where === 'hook' ? 'an execution-plan hook' : where === 'cancel' ? "an action's cancel()" : 'a world event listener'}: logged, and the plan stops`, async () => {
+      await withWorld(options(where), async (world) => {
+        hostile = { where, make: thrown.make };
+        world.on('plan:state', () => {
+          raise('listener');
+        });
+        const suspended = nextEvent(world, 'step:state', (e) => e.state === 'suspended');
+        const triggered = world.trigger(Cancellable);
+        await suspended;
+        logged.length = 0;
+        await world.cancel(triggered.id);
+        expect(await triggered.finished).toMatchObject({ state: 'stopped', result: 'cancelled' });
+        await world.close();
+        const said = {
+          cancel: /^cancel\(false\) of Cancellable .* threw; the step is cancelled anyway$/,
+          hook: /^execution-plan hook Cancellable\.audit \(.*\) of plan .* threw; the plan is not affected$/,
+          listener: /^a "plan:state" listener threw; the engine carries on$/,
+        }[where];
+        expect(logged.some((message) => said?.test(message))).toBe(true);
+      });
+    });
+  }
 
   it("in a child's plan: the child's plan step holds it, its parent's says PLANNING_ABORTED", async () => {
     await withWorld(options('plan'), async (world) => {
