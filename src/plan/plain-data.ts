@@ -53,6 +53,9 @@ const RESERVED_KEY = '$flowlineRef';
 /** Keys shown as `.key` in a path; any other is shown as `["…"]`, escaped. */
 const PLAIN_KEY = /^[A-Za-z_$][\w$]*$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Any U+0000 or surrogate: the quick test; only a string that has one is looked at closely. */
+// eslint-disable-next-line no-control-regex -- U+0000 is what is looked for
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
 
 /** One conversion: the path to the value being converted and the objects enclosing it. */
 class Converter {
@@ -70,7 +73,7 @@ class Converter {
   convert(value: unknown, depth: number): JsonValue {
     switch (typeof value) {
       case 'string':
-        this.checkText(value, 'the string');
+        if (SUSPECT.test(value)) this.checkText(value, 'the string');
         return value;
       case 'boolean':
         return value;
@@ -111,13 +114,13 @@ class Converter {
 
   convertArray(value: readonly unknown[], depth: number): JsonValue[] {
     const length = value.length;
-    const out: JsonValue[] = new Array<JsonValue>(length);
+    const out: JsonValue[] = [];
     for (let index = 0; index < length; index++) {
       this.path.push(index);
       if (!(index in value)) {
         throw this.refuse('a hole in a sparse array cannot be stored (JSON would make it null)');
       }
-      out[index] = this.convert(value[index], depth + 1);
+      out.push(this.convert(value[index], depth + 1));
       this.path.pop();
     }
     return out;
@@ -146,7 +149,7 @@ class Converter {
       if (key === RESERVED_KEY) {
         throw this.refuse(`the key ${RESERVED_KEY} is reserved for output references`);
       }
-      this.checkText(key, `the key ${JSON.stringify(key)}`);
+      if (SUSPECT.test(key)) this.checkText(key, `the key ${JSON.stringify(key)}`);
       this.path.push(key);
       const item = record[key];
       if (item !== undefined) out[key] = this.convert(item, depth + 1);
