@@ -139,8 +139,13 @@ export class ActionRegistry {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'function') return value.name || '(anonymous class)';
-  return String(value);
+  try {
+    if (typeof value === 'function') return value.name || '(anonymous class)';
+    return String(value);
+  } catch {
+    // A value whose name or toString throws (a revoked Proxy, …) still gets its error.
+    return `(${typeof value} that cannot be described)`;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
-import { ErrorCode, FlowlineError, storableText } from '../errors.js';
+import { ErrorCode, FlowlineError, serializeError, storableText } from '../errors.js';
+import type { PlanFilter } from '../persistence/adapter.js';
 import { describeValue } from '../shared/describe-value.js';
 
 /**
@@ -57,6 +58,71 @@ export function optionsObject(value: unknown, where: string): Record<string, unk
     );
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * An options or filter object as a plain copy of the fields the World reads from it, each read
+ * once: a getter or proxy trap that throws is an `INVALID_ARGUMENT` here rather than a raw error
+ * wherever the field would be read. Anything that is not an object is returned as it is, for the
+ * caller's own check to refuse.
+ *
+ * @throws FlowlineError `INVALID_ARGUMENT`
+ * @internal
+ */
+export function readFields(value: unknown, where: string, fields: readonly string[]): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const source = value as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const field of fields) {
+    let item: unknown;
+    try {
+      item = source[field];
+    } catch (error) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${where}: reading ${field} threw ${serializeError(error).message}`,
+      );
+    }
+    if (item !== undefined) copy[field] = item;
+  }
+  if (isArray(value)) return value;
+  return copy;
+}
+
+/**
+ * A list argument (or a single value) as a plain array copy, read once; what is not an array is
+ * returned as it is.
+ *
+ * @throws FlowlineError `INVALID_ARGUMENT` when the list cannot be read
+ * @internal
+ */
+export function readList(value: unknown, where: string): unknown {
+  if (typeof value !== 'object' || value === null || !isArray(value)) return value;
+  try {
+    return Array.from(value as readonly unknown[]);
+  } catch (error) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${where}: reading the list threw ${serializeError(error).message}`,
+    );
+  }
+}
+
+const FILTER_FIELDS = ['state', 'result', 'label', 'parent', 'limit', 'offset'] as const;
+
+/**
+ * An `executionPlans` filter as a plain copy (see {@link readFields}), its `parent` too; the
+ * store's `checkPlanFilter` then checks the values.
+ *
+ * @internal
+ */
+export function planFilter(filter: unknown): PlanFilter {
+  const copy = readFields(filter, 'executionPlans filter', FILTER_FIELDS);
+  if (typeof copy !== 'object' || copy === null || copy === filter) return copy as PlanFilter;
+  const parent = (copy as { parent?: unknown }).parent;
+  if (parent === undefined) return copy;
+  const plainParent = readFields(parent, 'executionPlans filter parent', ['planId', 'stepId']);
+  return { ...copy, parent: plainParent } as PlanFilter;
 }
 
 /** `Array.isArray`, `true` for a revoked Proxy (on which it throws). */

@@ -109,7 +109,7 @@ export function chainPrerequisites(value: unknown): string[] {
 
 function toTime(value: unknown, field: 'startAt' | 'startBefore'): number {
   let ms = Number.NaN;
-  if (value instanceof Date) ms = value.getTime();
+  if (isDate(value)) ms = value.getTime();
   else if (typeof value === 'number') ms = Number.isFinite(value) ? value : Number.NaN;
   else if (typeof value === 'string' && (ISO_DATE.test(value) || ISO_DATE_TIME.test(value))) {
     ms = Date.parse(value);
@@ -133,8 +133,18 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** Whether a value is a real `Date` (not a Proxy of one, on which its methods throw). */
+function isDate(value: unknown): value is Date {
+  try {
+    Date.prototype.getTime.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function describe(value: unknown): string {
-  if (value instanceof Date) {
+  if (isDate(value)) {
     return Number.isNaN(value.getTime()) ? 'an invalid Date' : `the Date ${value.toISOString()}`;
   }
   if (value === undefined) return 'nothing (undefined)';

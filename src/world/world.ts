@@ -9,7 +9,14 @@ import { planNotFound } from '../plan/plan-errors.js';
 import type { ExecutionPlan, JsonValue, StepLogLine } from '../plan/records.js';
 import { toJson } from '../plan/serialization.js';
 import { isoNow } from '../shared/clock.js';
-import { checkPlanId, checkStepId, optionsObject } from './arguments.js';
+import {
+  checkPlanId,
+  checkStepId,
+  optionsObject,
+  planFilter,
+  readFields,
+  readList,
+} from './arguments.js';
 import type { WorldParts } from './assembly.js';
 import { assembleWorld, executorContext } from './assembly.js';
 import { WorldLifecycle } from './lifecycle.js';
@@ -181,7 +188,8 @@ export class World {
     ...args: PlanArgs<C>
   ): Promise<ExecutionPlan> {
     this.#assertStarted();
-    const plan = await this.#parts.scheduled.delay(this.#registry.nameOf(action), options, args);
+    const window = readFields(options, 'world.delay', ['startAt', 'startBefore']) as DelayOptions;
+    const plan = await this.#parts.scheduled.delay(this.#registry.nameOf(action), window, args);
     this.#parts.scheduler?.wake();
     return plan;
   }
@@ -205,11 +213,11 @@ export class World {
   ): Promise<ExecutionPlan> {
     this.#assertStarted();
     const name = this.#registry.nameOf(action);
-    const ids: unknown = typeof prerequisiteIds === 'string' ? [prerequisiteIds] : prerequisiteIds;
-    for (const id of Array.isArray(ids) ? (ids as unknown[]) : []) {
+    const ids = readList(prerequisiteIds, 'world.chain');
+    for (const id of Array.isArray(ids) ? (ids as unknown[]) : [ids]) {
       if (typeof id === 'string') await this.#planned(id);
     }
-    const plan = await this.#parts.scheduled.chain(prerequisiteIds, name, args);
+    const plan = await this.#parts.scheduled.chain(ids, name, args);
     this.#parts.scheduler?.noteChain();
     this.#parts.scheduler?.wake();
     return plan;
@@ -264,7 +272,8 @@ export class World {
   async cancel(id: string, options: { force?: boolean } = {}): Promise<void> {
     this.#assertStarted();
     checkPlanId(id, 'world.cancel');
-    const force = optionsObject(options, 'world.cancel').force ?? false;
+    const given = readFields(options, 'world.cancel', ['force']);
+    const force = optionsObject(given, 'world.cancel').force ?? false;
     if (typeof force !== 'boolean') {
       throw new FlowlineError(ErrorCode.INVALID_ARGUMENT, 'cancel option force must be a boolean');
     }
@@ -354,7 +363,7 @@ export class World {
   /** Plans matching `filter`, newest first. */
   async executionPlans(filter: PlanFilter = {}): Promise<ExecutionPlan[]> {
     this.#assertStarted();
-    return this.#parts.reader.plans(filter);
+    return this.#parts.reader.plans(planFilter(filter));
   }
 
   /**

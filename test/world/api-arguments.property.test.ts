@@ -18,6 +18,8 @@ import type {
 } from '../../src/index.js';
 import { Action, FlowlineError, MemoryAdapter, silentLogger } from '../../src/index.js';
 import { SqliteAdapter } from '../../src/persistence/sqlite/index.js';
+import type { HostileThrow } from '../helpers/hostile-values.js';
+import { hostileThrows } from '../helpers/hostile-values.js';
 import { useTestDatabase } from '../helpers/postgres.js';
 import { nextEvent, withWorld } from '../helpers/world.js';
 
@@ -95,6 +97,7 @@ const oddString = fc.oneof(
 
 /** Values no plain-data check should let through, and some it should. */
 const oddValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(...hostileThrows).map((hostile) => new HostileArgument(hostile)),
   fc.anything({ maxDepth: 3, withBigInt: true, withDate: true, withMap: true, withSet: true }),
   oddString,
   fc.constantFrom(257, 300, 100_000).map(nested),
@@ -118,12 +121,32 @@ const oddValue: fc.Arbitrary<unknown> = fc.oneof(
   ),
 );
 
+const knownPlans = new WeakSet<object>();
+const hostileArguments = new WeakSet<object>();
+
+/**
+ * Stands for a value that throws when looked at (a revoked Proxy, …), made only when the call is:
+ * fast-check itself cannot hold such values.
+ */
+class HostileArgument {
+  constructor(readonly hostile: HostileThrow) {
+    hostileArguments.add(this);
+  }
+  [fc.toStringMethod](): string {
+    return `<${this.hostile.name}>`;
+  }
+}
+/** The lists of ids the generator made (chain prerequisites), in which known plans are resolved. */
+const generatedLists = new WeakSet<object>();
+
 /**
  * Names one of the plans kept in {@link Pool} (done, paused, suspended), resolved when the call is
  * made: calls change those plans, and the pool replaces them.
  */
 class KnownPlan {
-  constructor(readonly index: number) {}
+  constructor(readonly index: number) {
+    knownPlans.add(this);
+  }
   [fc.toStringMethod](): string {
     return `<${['done', 'paused', 'suspended'][this.index] ?? '?'} plan>`;
   }
@@ -156,10 +179,15 @@ class Pool {
     }
   }
 
-  /** An argument with the known plans it names replaced by their ids. */
+  /**
+   * An argument with the known plans it names replaced by their ids. Looks into nothing else: the
+   * other values may be proxies whose every trap throws.
+   */
   resolve(value: unknown): unknown {
-    if (value instanceof KnownPlan) return this.ids[value.index];
-    return Array.isArray(value) ? value.map((item: unknown) => this.resolve(item)) : value;
+    if (knownPlans.has(value as object)) return this.ids[(value as KnownPlan).index];
+    if (hostileArguments.has(value as object)) return (value as HostileArgument).hostile.make();
+    if (!generatedLists.has(value as object)) return value;
+    return (value as unknown[]).map((item) => this.resolve(item));
   }
 }
 
@@ -186,7 +214,10 @@ const actionArbitrary: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: oddValue },
 );
 
-const argsArbitrary = fc.array(oddValue, { maxLength: 3 });
+const argsArbitrary = fc.array(oddValue, { maxLength: 3 }).map((list) => {
+  generatedLists.add(list);
+  return list;
+});
 
 const filterArbitrary: fc.Arbitrary<unknown> = fc.oneof(
   oddValue,
@@ -270,7 +301,17 @@ function callArbitrary(): fc.Arbitrary<Call> {
     ),
     call(
       'chain',
-      fc.tuple(fc.oneof(id, fc.array(id, { maxLength: 3 })), actionArbitrary, argsArbitrary),
+      fc.tuple(
+        fc.oneof(
+          id,
+          fc.array(id, { maxLength: 3 }).map((list) => {
+            generatedLists.add(list);
+            return list;
+          }),
+        ),
+        actionArbitrary,
+        argsArbitrary,
+      ),
       (w, ids, cls, args) => raw(w).chain?.(ids, cls, ...args),
     ),
     call('event', fc.tuple(id, stepId, oddValue), (w, i, s, p) => raw(w).event?.(i, s, p)),
