@@ -118,11 +118,32 @@ const FILTER_FIELDS = ['state', 'result', 'label', 'parent', 'limit', 'offset'] 
  */
 export function planFilter(filter: unknown): PlanFilter {
   const copy = readFields(filter, 'executionPlans filter', FILTER_FIELDS);
+  if (typeof filter === 'object' && filter !== null && copy !== filter) {
+    const unknown = ownKeys(filter).find(
+      (key) => !(FILTER_FIELDS as readonly string[]).includes(key),
+    );
+    if (unknown !== undefined) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ARGUMENT,
+        `executionPlans filter has no field ${JSON.stringify(unknown)} (its fields: ` +
+          `${FILTER_FIELDS.join(', ')})`,
+      );
+    }
+  }
   if (typeof copy !== 'object' || copy === null || copy === filter) return copy as PlanFilter;
   const parent = (copy as { parent?: unknown }).parent;
   if (parent === undefined) return copy;
   const plainParent = readFields(parent, 'executionPlans filter parent', ['planId', 'stepId']);
   return { ...copy, parent: plainParent } as PlanFilter;
+}
+
+/** An object's own enumerable string keys; none when listing them throws (a revoked Proxy). */
+function ownKeys(value: object): string[] {
+  try {
+    return Object.keys(value);
+  } catch {
+    return [];
+  }
 }
 
 /** `Array.isArray`, `true` for a revoked Proxy (on which it throws). */

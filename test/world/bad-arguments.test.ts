@@ -37,7 +37,7 @@ describe('operations given malformed options', () => {
         await rejectionOf(world.cancel(plan.id, options as unknown as { force?: boolean })),
         'INVALID_ARGUMENT',
       );
-      expect(error.message).toMatch(/cancel options/);
+      expect(error.message).toMatch(/cancel: the options must be an object/);
     }
     expect((await world.executionPlan(plan.id))?.state).toBe('planned');
   });
