@@ -1,4 +1,4 @@
-import { ErrorCode, FlowlineError, toError } from '../errors.js';
+import { ErrorCode, FlowlineError, storableText, toError } from '../errors.js';
 import { describeValue } from '../shared/describe-value.js';
 import { Action } from './action.js';
 import { ExecutionPlanHooks } from './execution-plan-hooks.js';
@@ -56,6 +56,13 @@ export class ActionRegistry {
     }
     if (this.#names.has(cls)) return;
     const name = cls.actionName ?? cls.name;
+    if (typeof name === 'string' && name !== '' && storableText(name) !== name) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ACTION,
+        `cannot register action ${JSON.stringify(name)}: its name contains U+0000 or a lone ` +
+          'surrogate, which no store can keep',
+      );
+    }
     if (typeof name !== 'string' || name === '') {
       throw new FlowlineError(
         ErrorCode.INVALID_ACTION,

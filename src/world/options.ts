@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Middleware } from '../action/middleware.js';
 import { MiddlewareStack } from '../action/middleware.js';
 import type { ActionClass } from '../action/types.js';
-import { ErrorCode, FlowlineError } from '../errors.js';
+import { ErrorCode, FlowlineError, storableText } from '../errors.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import type { StorageRetryPolicy } from '../persistence/resilient-adapter.js';
 import type { Clock } from '../shared/clock.js';
@@ -106,6 +106,9 @@ export function resolveWorldOptions(options: WorldOptions): ResolvedWorldOptions
   }
   if (options.id !== undefined && (typeof options.id !== 'string' || options.id === '')) {
     throw invalid('id must be a non-empty string');
+  }
+  if (options.id !== undefined && storableText(options.id) !== options.id) {
+    throw invalid('id must not contain U+0000 or lone surrogates (no store can keep them)');
   }
   const middleware = options.middleware ?? [];
   return {

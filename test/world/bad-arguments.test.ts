@@ -138,3 +138,22 @@ describe('an id this world handed out works at once', () => {
     expect([plan.state, plan.result]).toEqual(['stopped', 'cancelled']);
   });
 });
+
+describe('names every store can keep', () => {
+  it('an action name or a world id with U+0000 or a lone surrogate is refused at once', () => {
+    class Named extends Action {
+      static actionName = 'Bad\u0000Name';
+      run() {}
+    }
+    expectFlowlineError(
+      thrownBy(() => new World({ actions: [Named], logger: silentLogger })),
+      'INVALID_ACTION',
+    );
+    for (const id of ['world\u0000', 'lone \ud800']) {
+      expectFlowlineError(
+        thrownBy(() => new World({ id, logger: silentLogger })),
+        'INVALID_ARGUMENT',
+      );
+    }
+  });
+});

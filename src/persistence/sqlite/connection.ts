@@ -32,6 +32,11 @@ export interface Connection {
   readonly appendLogs: Database.Transaction<(lines: readonly StepLogLine[]) => void>;
   /** Removes a world and its locks together. */
   readonly unregisterWorld: Database.Transaction<(worldId: string) => void>;
+  /**
+   * Throws `STORAGE_ERROR` when the database file was deleted or replaced since it was opened:
+   * SQLite would go on writing to the unlinked file, and everything written would be lost.
+   */
+  readonly checkFile: () => void;
   /** `BEGIN IMMEDIATE`, `COMMIT` and `ROLLBACK`, for the group commit's own transaction. */
   readonly begin: Database.Statement;
   readonly commit: Database.Statement;
@@ -71,6 +76,7 @@ export function connect(options: ResolvedSqliteOptions): Connection {
         s.deleteWorld.run(worldId);
         s.deleteLocksOf.run(worldId);
       }),
+      checkFile: fileWatch(options.filename),
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
       rollback: db.prepare('ROLLBACK'),
@@ -116,6 +122,29 @@ export function openDatabase(options: ResolvedSqliteOptions): Database.Database 
     db.close();
     throw openError(filename, error);
   }
+}
+
+/**
+ * A check that the database file is still the one opened (same device and inode). Nothing to check
+ * for an in-memory database or a `file:` URI.
+ */
+function fileWatch(filename: string): () => void {
+  if (filename === ':memory:' || filename.startsWith('file:')) return () => undefined;
+  const opened = statSync(filename, { throwIfNoEntry: false });
+  if (opened === undefined) return () => undefined;
+  let lost: FlowlineError | undefined;
+  return () => {
+    if (lost !== undefined) throw lost;
+    const now = statSync(filename, { throwIfNoEntry: false });
+    if (now !== undefined && now.ino === opened.ino && now.dev === opened.dev) return;
+    lost = new FlowlineError(
+      ErrorCode.STORAGE_ERROR,
+      `SqliteAdapter: the database file ${filename} was ${now === undefined ? 'deleted' : 'replaced'} ` +
+        'while it was open; nothing more is written to it (it would be lost). Restore the file, ' +
+        'or start the world again on a new one.',
+    );
+    throw lost;
+  };
 }
 
 /** Throws a clear error when the directory of a file database does not exist. */

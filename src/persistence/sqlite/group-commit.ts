@@ -76,6 +76,12 @@ export class GroupCommit {
       for (const job of jobs) job.reject(this.wrapError(job.operation, error));
       return;
     }
+    try {
+      open.checkFile();
+    } catch (error) {
+      for (const job of jobs) job.reject(this.wrapError(job.operation, error));
+      return;
+    }
     const results = jobs.length === 1 ? [settle(open, jobs[0] as Job)] : this.#runGroup(open, jobs);
     results.forEach((result, i) => {
       const job = jobs[i] as Job;
