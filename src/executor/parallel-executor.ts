@@ -12,7 +12,14 @@ import { Executions, scoped } from './executions.js';
 import { FinalizePhase } from './finalize-phase.js';
 import { Outages } from './outage.js';
 import { PlanRuntime } from './plan-runtime.js';
-import { askToCancel, failInterrupted, haltIdle, prepareResume, skipStep } from './recovery.js';
+import {
+  askToCancel,
+  failInterrupted,
+  haltIdle,
+  interruptedFailures,
+  prepareResume,
+  skipStep,
+} from './recovery.js';
 import { RunningSteps } from './running-steps.js';
 import { startsSteps } from './runtime-mode.js';
 
@@ -176,11 +183,22 @@ export class ParallelExecutor implements Executor {
     const changed: StepRecord[] = [];
     // A finalize phase that failed while its world was closing (e.g. a finalize waiting to retry
     // when close() cut the wait short) runs again whole when the plan is recovered, as on resume.
-    prepareResume(rt, at, changed);
+    // Steps a world before this one found interrupted and failed, but died before their rescue
+    // was stored: they go through the rescue now (never simply run again without an operator).
+    const unrescued = how === 'start' ? [] : interruptedFailures(rt);
+    prepareResume(rt, at, changed, how === 'start');
     const interrupted =
       how === 'start'
         ? []
-        : failInterrupted(rt, at, changed, how === 'recover' ? 'world gone' : 'storage failed');
+        : [
+            ...unrescued,
+            ...failInterrupted(
+              rt,
+              at,
+              changed,
+              how === 'recover' ? 'world gone' : 'storage failed',
+            ),
+          ];
     rt.refreshOutcome();
     if (how === 'start') changePlanState(rt.plan, 'running', at, rt.events);
     rt.plan.history.push({

@@ -22,13 +22,20 @@ import { PlanRuntime } from './plan-runtime.js';
  */
 
 /**
- * Resume: skipping steps become skipped. After a finalize step failed, the whole finalize sequence
- * runs again (Dynflow's rule), except when every failed finalize step was only interrupted (by a
- * world that died, or a store that failed: `ABNORMAL_TERMINATION`): then only those run again, and
- * finalize steps whose success was committed are not repeated. Changed steps are added to
- * `changed`.
+ * Resume (and recovery): skipping steps become skipped. After a finalize step failed, the whole
+ * finalize sequence runs again (Dynflow's rule), except when every failed finalize step was only
+ * interrupted (by a world that died, or a store that failed: `ABNORMAL_TERMINATION`): then, on a
+ * resume only, just those run again, and finalize steps whose success was committed are not
+ * repeated. Changed steps are added to `changed`.
+ *
+ * @param resuming - an operator resumes the plan (as opposed to a world recovering it)
  */
-export function prepareResume(rt: PlanRuntime, at: string, changed: StepRecord[]): void {
+export function prepareResume(
+  rt: PlanRuntime,
+  at: string,
+  changed: StepRecord[],
+  resuming: boolean,
+): void {
   const finalizeFailed = rt.steps.some(
     (s) => s.phase === 'finalize' && s.state === 'error' && !wasInterrupted(s),
   );
@@ -39,12 +46,30 @@ export function prepareResume(rt: PlanRuntime, at: string, changed: StepRecord[]
     } else if (step.phase !== 'finalize') {
       continue;
     } else if (
-      finalizeFailed ? step.state !== 'skipped' && step.state !== 'pending' : step.state === 'error'
+      finalizeFailed
+        ? step.state !== 'skipped' && step.state !== 'pending'
+        : // An interrupted finalize step runs again only when an operator resumes the plan.
+          resuming && step.state === 'error'
     ) {
       rt.setStep(step, 'pending', at);
       changed.push(step);
     }
   }
+}
+
+/**
+ * The failed steps of a plan left `running` that were only interrupted (`ABNORMAL_TERMINATION`)
+ * and whose action is not idempotent: a world failed them and died before their rescue (by
+ * default, pausing the plan) was stored. Recovery applies the rescue to them again.
+ */
+export function interruptedFailures(rt: PlanRuntime): StepRecord[] {
+  return rt.steps.filter(
+    (step) =>
+      step.phase !== 'plan' &&
+      step.state === 'error' &&
+      wasInterrupted(step) &&
+      rt.classes[step.actionId - 1]?.idempotent !== true,
+  );
 }
 
 /** Whether a failed step did not fail by itself: its execution was cut short (crash, outage). */
