@@ -102,7 +102,7 @@ it('answers any request with a documented status and no stack trace, and changes
       expect(allowed, `${r.method} ${url} → ${reply.status}`).toContain(reply.status);
       expect(reply.body).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
     }),
-    { numRuns: 300 },
+    { numRuns: 1000 },
   );
   // None of that was a valid operation: the plan is as it was.
   const after = await world.executionPlan(paused.id);
