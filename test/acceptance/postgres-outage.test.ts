@@ -4,12 +4,11 @@
  * step finishes and started again: the world keeps its plans and carries on, in the same process.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { LogMeta, Logger } from '../../src/index.js';
 import { Action, World } from '../../src/index.js';
 import { PostgresAdapter } from '../../src/persistence/postgres/index.js';
 import type { PrivatePostgres } from '../helpers/private-postgres.js';
 import { privatePostgres } from '../helpers/private-postgres.js';
-import { deferred, nextEvent, stepOf } from '../helpers/world.js';
+import { deferred, nextEvent, stallWatcher, stepOf } from '../helpers/world.js';
 
 let server: PrivatePostgres;
 beforeAll(async () => {
@@ -41,14 +40,6 @@ class Flow extends Action {
       this.planAction(After);
     });
   }
-}
-
-function stallWatcher(): Logger & { stalled: Promise<void> } {
-  const seen = deferred();
-  const error = (message: string, _meta?: LogMeta): void => {
-    if (/the plan is kept and tried again/.test(message)) seen.resolve();
-  };
-  return { stalled: seen.promise, debug: () => {}, info: () => {}, warn: () => {}, error };
 }
 
 it('the server stopped while a step ends and started again: the plan finishes in the same process', async () => {

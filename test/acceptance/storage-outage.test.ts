@@ -15,11 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
-import type { LogMeta, Logger } from '../../src/index.js';
 import { Action, World } from '../../src/index.js';
 import { SqliteAdapter } from '../../src/persistence/sqlite/index.js';
 import { ManagedClock } from '../../src/testing/managed-clock.js';
-import { deferred, nextEvent, stepOf } from '../helpers/world.js';
+import { deferred, nextEvent, stallWatcher, stepOf } from '../helpers/world.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flowline-outage-'));
 afterAll(() => {
@@ -56,15 +55,6 @@ class Flow extends Action {
       this.planAction(Last);
     });
   }
-}
-
-/** A logger that tells the test when the executor stalls a plan. */
-function stallWatcher(): Logger & { stalled: Promise<void> } {
-  const seen = deferred();
-  const error = (message: string, _meta?: LogMeta): void => {
-    if (/the plan is kept and tried again/.test(message)) seen.resolve();
-  };
-  return { stalled: seen.promise, debug: () => {}, info: () => {}, warn: () => {}, error };
 }
 
 /** Makes every step write fail in the SQLite file until the returned function is called. */

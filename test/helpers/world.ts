@@ -143,6 +143,18 @@ export function recordingLogger(): Logger & { readonly entries: LogEntry[] } {
   return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
+/**
+ * A logger that tells the test when the executor stalls a plan because its store failed (see
+ * `executor/outage.ts`); it drops everything else.
+ */
+export function stallWatcher(): Logger & { readonly stalled: Promise<void> } {
+  const seen = deferred();
+  const error = (message: string): void => {
+    if (/the plan is kept and tried again/.test(message)) seen.resolve();
+  };
+  return { stalled: seen.promise, debug: () => {}, info: () => {}, warn: () => {}, error };
+}
+
 /** What a synchronous call threw (fails the test if it did not throw). */
 export function thrownBy(fn: () => unknown): unknown {
   try {
