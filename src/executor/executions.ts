@@ -26,6 +26,8 @@ export class Executions {
   readonly #settling = new Set<Promise<void>>();
   /** Aborted by close(): retries waiting for their backoff give up at once. */
   readonly #closing = new AbortController();
+  /** Plans whose execution lock this world let go of but may still hold (the release failed). */
+  readonly #unreleased = new Set<string>();
 
   /**
    * Takes a failure of a plan's execution before {@link Executions.crash} gives up on the plan:
@@ -106,13 +108,21 @@ export class Executions {
   }
 
   /**
-   * Takes the plan's execution lock; `false` when another world holds it. A lock this world still
-   * holds on a plan it no longer executes (its release failed, e.g. in a storage outage) is taken
-   * again.
+   * Takes the plan's execution lock; `false` when another world holds it. A lock this world may
+   * still hold on a plan it let go of (its release failed, e.g. in a storage outage) is taken
+   * again; so is any lock of this world when `retakeOwn` says nothing here uses it.
    */
-  async lock(planId: string): Promise<boolean> {
+  async lock(planId: string, retakeOwn = this.#unreleased.has(planId)): Promise<boolean> {
     const ctx = this.ctx;
-    return takeExecutionLock(ctx.adapter, ctx.worldId, planId, isoNow(ctx.clock), true);
+    const taken = await takeExecutionLock(
+      ctx.adapter,
+      ctx.worldId,
+      planId,
+      isoNow(ctx.clock),
+      retakeOwn,
+    );
+    if (taken) this.#unreleased.delete(planId);
+    return taken;
   }
 
   /** Releases the plan's execution lock; a failure is logged (the lock dies with this world). */
@@ -120,9 +130,16 @@ export class Executions {
     const ctx = this.ctx;
     try {
       await ctx.adapter.releaseLock(executionLock(planId), ctx.worldId);
+      this.#unreleased.delete(planId);
     } catch (error) {
+      this.#unreleased.add(planId);
       ctx.logger.error(`could not release the execution lock of plan ${planId}`, { error });
     }
+  }
+
+  /** Whether this world may still hold the plan's lock although it let go of the plan. */
+  mayHoldStaleLock(planId: string): boolean {
+    return this.#unreleased.has(planId);
   }
 
   /** A stored plan that is `planned` or `paused` (nothing executes it); clear errors otherwise. */

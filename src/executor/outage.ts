@@ -130,7 +130,8 @@ export class Outages {
     }
     const { adapter, logger, registry, stateChanges } = executions.ctx;
     try {
-      if (!(await executions.lock(rt.id))) {
+      // This world held the plan's lock through the outage, unless it was invalidated meanwhile.
+      if (!(await executions.lock(rt.id, true))) {
         this.#done(stall);
         executions.running.delete(rt.id);
         rt.reject(

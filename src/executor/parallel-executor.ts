@@ -181,11 +181,11 @@ export class ParallelExecutor implements Executor {
     const ctx = executions.ctx;
     const at = isoNow(ctx.clock);
     const changed: StepRecord[] = [];
-    // A finalize phase that failed while its world was closing (e.g. a finalize waiting to retry
-    // when close() cut the wait short) runs again whole when the plan is recovered, as on resume.
     // Steps a world before this one found interrupted and failed, but died before their rescue
     // was stored: they go through the rescue now (never simply run again without an operator).
     const unrescued = how === 'start' ? [] : interruptedFailures(rt);
+    // A finalize phase that failed while its world was closing (e.g. a finalize waiting to retry
+    // when close() cut the wait short) runs again whole when the plan is recovered, as on resume.
     prepareResume(rt, at, changed, how === 'start');
     const interrupted =
       how === 'start'
@@ -320,7 +320,13 @@ export class ParallelExecutor implements Executor {
     }
     await executions.starting(planId, () =>
       skipStep(
-        { worldId, adapter, clock, events: stateChanges(), retakeOwnLock: true },
+        {
+          worldId,
+          adapter,
+          clock,
+          events: stateChanges(),
+          retakeOwnLock: executions.mayHoldStaleLock(planId),
+        },
         planId,
         stepId,
       ),

@@ -68,8 +68,16 @@ export function checkPlanFilter(filter: PlanFilter, where: string): void {
   }
 }
 
-/** The fields a {@link PlanFilter} may have. */
-const FILTER_FIELDS = new Set(['state', 'result', 'label', 'parent', 'limit', 'offset']);
+/** The fields a {@link PlanFilter} may have. @internal */
+export const PLAN_FILTER_FIELDS: readonly (keyof PlanFilter)[] = [
+  'state',
+  'result',
+  'label',
+  'parent',
+  'limit',
+  'offset',
+];
+const FILTER_FIELDS: ReadonlySet<string> = new Set(PLAN_FILTER_FIELDS);
 
 const PLAN_STATES: ReadonlySet<unknown> = new Set(Object.values(PlanState));
 const PLAN_RESULTS: ReadonlySet<unknown> = new Set(Object.values(PlanResult));
