@@ -1,5 +1,6 @@
 import { ErrorCode, FlowlineError, serializeError, storableText } from '../errors.js';
 import type { PlanFilter } from '../persistence/adapter.js';
+import { PLAN_FILTER_FIELDS } from '../persistence/plan-filter.js';
 import { describeValue } from '../shared/describe-value.js';
 
 /**
@@ -108,28 +109,19 @@ export function readList(value: unknown, where: string): unknown {
   }
 }
 
-const FILTER_FIELDS = ['state', 'result', 'label', 'parent', 'limit', 'offset'] as const;
-
 /**
- * An `executionPlans` filter as a plain copy (see {@link readFields}), its `parent` too; the
- * store's `checkPlanFilter` then checks the values.
+ * An `executionPlans` filter as a plain copy (see {@link readFields}), its `parent` too. Fields a
+ * filter does not have are copied as well, so that the store's `checkPlanFilter`, which checks the
+ * values, refuses them.
  *
  * @internal
  */
 export function planFilter(filter: unknown): PlanFilter {
-  const copy = readFields(filter, 'executionPlans filter', FILTER_FIELDS);
-  if (typeof filter === 'object' && filter !== null && copy !== filter) {
-    const unknown = ownKeys(filter).find(
-      (key) => !(FILTER_FIELDS as readonly string[]).includes(key),
-    );
-    if (unknown !== undefined) {
-      throw new FlowlineError(
-        ErrorCode.INVALID_ARGUMENT,
-        `executionPlans filter has no field ${JSON.stringify(unknown)} (its fields: ` +
-          `${FILTER_FIELDS.join(', ')})`,
-      );
-    }
-  }
+  const unknown =
+    typeof filter === 'object' && filter !== null
+      ? ownKeys(filter).filter((key) => !(PLAN_FILTER_FIELDS as readonly string[]).includes(key))
+      : [];
+  const copy = readFields(filter, 'executionPlans filter', [...PLAN_FILTER_FIELDS, ...unknown]);
   if (typeof copy !== 'object' || copy === null || copy === filter) return copy as PlanFilter;
   const parent = (copy as { parent?: unknown }).parent;
   if (parent === undefined) return copy;

@@ -31,11 +31,6 @@ export class WorldLifecycle {
     },
   ) {}
 
-  /** Whether the world is started (operations are accepted). */
-  get started(): boolean {
-    return this.#state === 'started';
-  }
-
   /** Throws `WORLD_CLOSED` or `WORLD_NOT_STARTED` unless the world is started. */
   assertStarted(): void {
     if (this.#state === 'closed') {
@@ -138,8 +133,8 @@ export class WorldLifecycle {
   /** Drains and stops every part; the store is closed only when it was opened. */
   async #shutdown(opened: boolean, why: string): Promise<void> {
     const { adapter, coordinator } = this.parts;
-    if (opened) await this.#drain(why);
     if (!opened) return;
+    await this.#drain(why);
     try {
       await coordinator.stop();
     } catch (error) {

@@ -127,11 +127,6 @@ export class SingletonLocks {
     );
   }
 
-  /** Whether any registered class is a singleton. */
-  get active(): boolean {
-    return this.#any;
-  }
-
   /** Releases the lock `planId` holds for `name`. */
   release(name: string, planId: string): Promise<void> {
     return this.#track(this.adapter.releaseLock(singletonLockKey(name), planId));

@@ -231,8 +231,7 @@ export class World {
    */
   async resume(id: string): Promise<ExecutionPlan> {
     this.#assertStarted();
-    checkPlanId(id, 'world.resume');
-    const planning = this.#planned(id);
+    const planning = this.#known(id, 'world.resume');
     if (planning !== undefined) await planning;
     const plan = await this.#adapter.loadPlan(id);
     if (plan === undefined) throw planNotFound(id);
@@ -252,9 +251,8 @@ export class World {
    * Resolves once the plan is `paused`.
    */
   async pause(id: string): Promise<void> {
-    checkPlanId(id, 'world.pause');
+    const planning = this.#known(id, 'world.pause');
     const executor = this.#needExecutor('pause');
-    const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     await executor.pause(id);
   }
@@ -271,13 +269,12 @@ export class World {
    */
   async cancel(id: string, options: { force?: boolean } = {}): Promise<void> {
     this.#assertStarted();
-    checkPlanId(id, 'world.cancel');
+    const planning = this.#known(id, 'world.cancel');
     const given = readFields(options, 'world.cancel', ['force']);
     const force = optionsObject(given, 'world.cancel').force ?? false;
     if (typeof force !== 'boolean') {
       throw new FlowlineError(ErrorCode.INVALID_ARGUMENT, 'cancel option force must be a boolean');
     }
-    const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     const stored = await this.#adapter.loadPlan(id);
     if (stored === undefined) throw planNotFound(id);
@@ -293,9 +290,8 @@ export class World {
    * Works on running, planned and paused plans. Resolves once the plan is stopped.
    */
   async halt(id: string): Promise<void> {
-    checkPlanId(id, 'world.halt');
+    const planning = this.#known(id, 'world.halt');
     const executor = this.#needExecutor('halt');
-    const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     await executor.halt(id);
   }
@@ -307,9 +303,8 @@ export class World {
    */
   async skipStep(id: string, stepId: number): Promise<void> {
     this.#assertStarted();
-    checkPlanId(id, 'world.skipStep');
+    const planning = this.#known(id, 'world.skipStep');
     checkStepId(stepId, 'world.skipStep');
-    const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     if (this.#executor !== undefined) return this.#executor.skipStep(id, stepId);
     // A client-only world changes the stored plan under its lock itself.
@@ -333,10 +328,9 @@ export class World {
    */
   async event(id: string, stepId: number, payload: JsonValue): Promise<void> {
     this.#assertStarted();
-    checkPlanId(id, 'world.event');
+    const planning = this.#known(id, 'world.event');
     checkStepId(stepId, 'world.event');
     const stored = toJson(payload, `event payload for step ${stepId} of plan ${id}`);
-    const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     const delivery = await deliverEvent(this.#adapter, this.#executor, {
       id: randomUUID(),
@@ -354,8 +348,7 @@ export class World {
    */
   async executionPlan(id: string): Promise<ExecutionPlan | undefined> {
     this.#assertStarted();
-    checkPlanId(id, 'world.executionPlan');
-    const planning = this.#planned(id);
+    const planning = this.#known(id, 'world.executionPlan');
     if (planning !== undefined) await planning;
     return this.#parts.reader.plan(id);
   }
@@ -372,9 +365,8 @@ export class World {
    */
   async subPlans(id: string, stepId?: number): Promise<ExecutionPlan[]> {
     this.#assertStarted();
-    checkPlanId(id, 'world.subPlans');
+    const planning = this.#known(id, 'world.subPlans');
     if (stepId !== undefined) checkStepId(stepId, 'world.subPlans');
-    const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     return this.#parts.reader.subPlans(id, stepId);
   }
@@ -387,8 +379,7 @@ export class World {
    */
   async chainedPlans(id: string): Promise<ChainedPlanIds> {
     this.#assertStarted();
-    checkPlanId(id, 'world.chainedPlans');
-    const planning = this.#planned(id);
+    const planning = this.#known(id, 'world.chainedPlans');
     if (planning !== undefined) await planning;
     return this.#parts.reader.chainedPlans(id);
   }
@@ -410,9 +401,8 @@ export class World {
    */
   async stepLog(id: string, stepId?: number): Promise<StepLogLine[]> {
     this.#assertStarted();
-    checkPlanId(id, 'world.stepLog');
+    const planning = this.#known(id, 'world.stepLog');
     if (stepId !== undefined) checkStepId(stepId, 'world.stepLog');
-    const planning = this.#planned(id);
     if (planning !== undefined) await planning;
     return this.#parts.reader.stepLog(id, stepId);
   }
@@ -429,6 +419,15 @@ export class World {
   /** Waits for the plan phase of `id` when this world is planning it (else returns at once). */
   #planned(id: string): Promise<void> | undefined {
     return this.#parts.planner.planned(id);
+  }
+
+  /**
+   * Checks a plan id given to `where`, then as {@link World.#planned}: a promise of this world's
+   * planning write of that plan, or `undefined` (the call then stays synchronous).
+   */
+  #known(id: string, where: string): Promise<void> | undefined {
+    checkPlanId(id, where);
+    return this.#planned(id);
   }
 
   #needExecutor(what: string): Executor {
