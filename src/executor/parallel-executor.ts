@@ -136,10 +136,17 @@ export class ParallelExecutor implements Executor {
       } catch (error) {
         // A plan this world reserved and stored is not given up in an outage: whoever awaits it
         // (trigger's `finished`) waits until the store answers and the plan runs.
-        if (reserved === undefined || !Outages.isOutage(error)) throw error;
-        if (!(await this.#outages?.pause(planId, attempt, error))) throw error;
+        if (
+          reserved === undefined ||
+          !Outages.isOutage(error) ||
+          !(await this.#outages?.pause(planId, attempt, error))
+        ) {
+          await reserved?.release();
+          throw error;
+        }
       }
     }
+    // Nothing here (the reservation least of all) stays alive for as long as the plan runs.
     return runtime.finished;
   }
 

@@ -43,10 +43,14 @@ export interface PlannerHost {
  * @internal
  */
 export class Planner {
-  /** Plan phases in progress (until their write is done), by plan id. */
-  readonly #planning = new Map<string, Promise<unknown>>();
-  /** Rejects with `WORLD_CLOSED` when the world gives up waiting for plan phases (abandon). */
-  #abandoned: { promise: Promise<never>; reject: (error: unknown) => void } | undefined;
+  /**
+   * Plan phases in progress (until their write is done), by plan id, each with the way to let its
+   * caller go when the world gives up waiting for it (`abandon`).
+   */
+  readonly #planning = new Map<
+    string,
+    { readonly done: Promise<unknown>; readonly abandon: (error: unknown) => void }
+  >();
 
   constructor(private readonly host: PlannerHost) {}
 
@@ -105,15 +109,24 @@ export class Planner {
     return this.#track(id, planning).then((planned) => planned.plan);
   }
 
-  /** Counts a plan phase as in progress until it ends (see `planned` and `idle`). */
+  /**
+   * Counts a plan phase as in progress until it ends (see `planned` and `idle`), and hands its
+   * caller a promise that `abandon` can also settle: a plan phase that never ends must not hold its
+   * caller forever once the world gave up on it. Nothing of the plan is held once it has ended.
+   */
   #track(id: string, planning: Promise<PlannedPlan>): Promise<PlannedPlan> {
-    this.#planning.set(id, planning);
+    let abandon!: (error: unknown) => void;
+    const tracked = new Promise<PlannedPlan>((resolve, reject) => {
+      abandon = reject;
+      planning.then(resolve, reject);
+    });
+    const entry = { done: planning, abandon };
+    this.#planning.set(id, entry);
     const forget = (): void => {
-      if (this.#planning.get(id) === planning) this.#planning.delete(id);
+      if (this.#planning.get(id) === entry) this.#planning.delete(id);
     };
     void planning.then(forget, forget);
-    // A plan phase that never ends must not hold its caller forever once the world gave up on it.
-    return Promise.race([planning, this.#abandonedPromise()]);
+    return tracked;
   }
 
   /**
@@ -121,25 +134,14 @@ export class Planner {
    * `WORLD_CLOSED` (nothing of those plans was stored).
    */
   abandon(worldId: string): void {
-    void this.#abandonedPromise();
-    this.#abandoned?.reject(
-      new FlowlineError(
-        ErrorCode.WORLD_CLOSED,
-        `world ${worldId} closed while this plan was being planned; nothing of it was stored`,
-      ),
-    );
-  }
-
-  #abandonedPromise(): Promise<never> {
-    if (this.#abandoned === undefined) {
-      let reject!: (error: unknown) => void;
-      const promise = new Promise<never>((_resolve, rejectFn) => {
-        reject = rejectFn;
-      });
-      promise.catch(() => undefined);
-      this.#abandoned = { promise, reject };
+    for (const entry of this.#planning.values()) {
+      entry.abandon(
+        new FlowlineError(
+          ErrorCode.WORLD_CLOSED,
+          `world ${worldId} closed while this plan was being planned; nothing of it was stored`,
+        ),
+      );
     }
-    return this.#abandoned.promise;
   }
 
   /** The scheduler's hand-off: plans a due scheduled plan and starts executing it. */
@@ -170,12 +172,12 @@ export class Planner {
   planned(id: string): Promise<void> | undefined {
     // No promise at all when nothing is in progress: an operation on a stored plan stays as
     // immediate as it was (halt, for one, aborts running steps' signals synchronously).
-    return this.#planning.get(id)?.then(noop, noop);
+    return this.#planning.get(id)?.done.then(noop, noop);
   }
 
   /** Resolves once every plan phase in progress has ended. */
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.#planning.values()]);
+    await Promise.allSettled([...this.#planning.values()].map((entry) => entry.done));
   }
 
   async #planAndStore(

@@ -128,15 +128,13 @@ export class World {
     const { id, planned } = this.#parts.planner.start(action, args, this.#executor !== undefined);
     // Straight to the executor, with the reservation taken before the plan was stored (and, for a
     // singleton, its lock held since planning).
-    const finished = planned.then(async ({ plan, reservation }) => {
-      if (reservation === undefined) return plan;
-      try {
-        return await this.#needExecutor('execute').execute(plan.id, reservation);
-      } catch (error) {
-        await reservation.release();
-        throw error;
-      }
-    });
+    // Only the id goes on: the planned snapshot must not stay alive for as long as the plan runs.
+    // The executor lets the reservation go if it cannot execute the plan.
+    const finished = planned.then(({ plan, reservation }) =>
+      reservation === undefined
+        ? plan
+        : this.#needExecutor('execute').execute(plan.id, reservation),
+    );
     finished.catch(() => {});
     const plan = planned.then((done) => done.plan);
     plan.catch(() => {});
