@@ -151,7 +151,7 @@ export function verify(
     // The end of the last run step's first committed execution: no finalize may start before.
     let runCommitted = -1;
     for (const step of steps) {
-      if (step.phase === 'plan') continue;
+      if (step.phase === 'plan' || step.phase === 'compensate') continue;
       const phase = step.phase;
       const key = phase === 'run' ? 'runs' : 'fins';
       const count = phase === 'run' ? run : finalize;

@@ -23,8 +23,11 @@ const ACTION_BRAND: unique symbol = Symbol.for('flowline.Action');
  *   `suspend()` to wait for an external event without holding a worker; `run(event)` is then
  *   called again with the event.
  * - `finalize()` runs once every run step of the plan succeeded, in `planSelf` order.
+ * - `compensate()` undoes what a successful `run` did, when the plan is rolled back
+ *   (`world.rollback`, or rescue strategy `'rollback'`); it reads `this.input` and the output its
+ *   run step committed (`this.output`, read-only here). See the compensation guide.
  *
- * `run` and `finalize` are looked up by name, so declare them as ordinary methods.
+ * `run`, `finalize` and `compensate` are looked up by name, so declare them as ordinary methods.
  *
  * @example
  * ```ts
@@ -84,7 +87,9 @@ export class Action<
 
   /**
    * What to do when one of this action's steps fails: `pause` the plan (default), `skip` the step
-   * and go on, or `fail` the plan.
+   * and go on, `fail` the plan, or `rollback` it (compensate what succeeded, then stop it
+   * `cancelled`). Combined over the actions with a failed step: any `pause` → pause; else any
+   * `rollback` → rollback; else all `skip` → skip, all `fail` → fail, a mix → pause.
    */
   rescueStrategy(): RescueStrategy {
     return 'pause';
@@ -318,7 +323,13 @@ export function instantiate(cls: ActionClass, context: ActionContext): AnyAction
 export interface PhaseMethods {
   run?: (event?: unknown) => unknown;
   finalize?: () => unknown;
+  compensate?: () => unknown;
   cancel?: (force: boolean) => unknown;
+}
+
+/** Whether an action class defines `compensate()`. @internal */
+export function isCompensable(cls: ActionClass): boolean {
+  return typeof (cls.prototype as PhaseMethods).compensate === 'function';
 }
 
 /** Whether an action class is cancellable (defines `cancel(force)`). @internal */

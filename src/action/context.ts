@@ -109,7 +109,7 @@ export interface SubPlanScope {
 export interface ActionContext {
   readonly planId: string;
   readonly actionId: number;
-  readonly phase: 'plan' | 'run' | 'finalize' | 'rescue' | 'hook' | 'cancel';
+  readonly phase: 'plan' | 'run' | 'finalize' | 'compensate' | 'rescue' | 'hook' | 'cancel';
   readonly input: object;
   readonly output: JsonObject;
   readonly planning?: PlanningScope;

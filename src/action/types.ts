@@ -7,8 +7,12 @@ import type { OutputReference } from './output-reference.js';
 /** Any action, whatever its input and output types. */
 export type AnyAction = Action<object, object>;
 
-/** What to do when a step of an action fails. */
-export type RescueStrategy = 'pause' | 'skip' | 'fail';
+/**
+ * What to do when a step of an action fails: `pause` the plan, `skip` the step, `fail` the plan, or
+ * `rollback` (run the `compensate()` of every action whose run step succeeded, in reverse
+ * completion order, then stop the plan `cancelled`).
+ */
+export type RescueStrategy = 'pause' | 'skip' | 'fail' | 'rollback';
 
 /**
  * An action class: a subclass of {@link Action}, with the optional statics Flowline reads.

@@ -35,6 +35,9 @@ export class Executions {
    */
   onFailure: ((rt: PlanRuntime, error: unknown) => boolean) | undefined;
 
+  /** Begins the rollback of a plan whose rescue strategy is `rollback` (see `rollback.ts`). */
+  onRollback: ((rt: PlanRuntime) => void) | undefined;
+
   constructor(readonly ctx: ExecutorContext) {}
 
   /** Aborted once the world closes. */
@@ -208,6 +211,11 @@ export class Executions {
 
   /** Stores the plan paused or stopped, lets go of it, and resolves its `finished`. */
   #settle(rt: PlanRuntime, outcome: Settlement): void {
+    if (outcome.state === 'compensate') {
+      // Not settled: the rollback begins, and the plan goes on running its compensate steps.
+      this.onRollback?.(rt);
+      return;
+    }
     const ctx = this.ctx;
     this.running.delete(rt.id);
     const at = isoNow(ctx.clock);

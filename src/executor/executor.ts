@@ -112,6 +112,16 @@ export interface Executor {
    * @throws FlowlineError `INVALID_PLAN_STATE` when the plan is being executed or changed now
    */
   skipStep(planId: string, stepId: number): Promise<void>;
+  /**
+   * Rolls back a paused plan, or one stopped with result error: runs the `compensate` of every
+   * action whose run step succeeded, in reverse completion order, each as a step of its own (see
+   * `rollback.ts`); a plan whose rollback began already goes on with it.
+   *
+   * @returns the plan once it is `stopped` (result `cancelled`) or `paused` again (a compensation
+   *   failed)
+   * @throws FlowlineError `PLAN_NOT_FOUND`, `INVALID_PLAN_STATE` (any other state, or executed now)
+   */
+  rollback(planId: string): Promise<ExecutionPlan>;
   /** Stops starting steps, waits for the ones in progress, and lets go of every plan. */
   close(): Promise<void>;
   /**

@@ -9,6 +9,7 @@ import { isoNow } from '../shared/clock.js';
 import type { Executor, ExecutorContext, Reservation } from './executor.js';
 import type { ReservationEntry } from './executions.js';
 import { Executions, scoped } from './executions.js';
+import { CompensatePhase } from './compensate-phase.js';
 import { FinalizePhase } from './finalize-phase.js';
 import { Outages } from './outage.js';
 import { PlanRuntime } from './plan-runtime.js';
@@ -20,6 +21,7 @@ import {
   prepareResume,
   skipStep,
 } from './recovery.js';
+import { assertRollbackable, beginRollback } from './rollback.js';
 import { RunningSteps } from './running-steps.js';
 import { startsSteps } from './runtime-mode.js';
 
@@ -28,6 +30,7 @@ const HISTORY_EVENT = {
   start: 'start execution',
   recover: 'recover execution',
   repair: 'recover execution after a storage failure',
+  rollback: 'rollback execution',
 } as const;
 
 /**
@@ -40,6 +43,7 @@ const HISTORY_EVENT = {
  * - `runtime-mode.ts`: how a plan is driven, and what decides it is paused or stopped;
  * - `running-steps.ts`: the worker pool, running steps, delivering events, rescue;
  * - `finalize-phase.ts`: the finalize steps, in order, inside `finalizePhase` middleware;
+ * - `rollback.ts` and `compensate-phase.ts`: beginning a rollback, and its compensate steps;
  * - `recovery.ts`: resume preparation, interrupted steps, halting plans nobody executes.
  *
  * @internal
@@ -48,6 +52,7 @@ export class ParallelExecutor implements Executor {
   #executions: Executions | undefined;
   #steps: RunningSteps | undefined;
   #finalize: FinalizePhase | undefined;
+  #compensate: CompensatePhase | undefined;
   #outages: Outages | undefined;
 
   async start(context: ExecutorContext): Promise<void> {
@@ -56,7 +61,16 @@ export class ParallelExecutor implements Executor {
     this.#finalize = new FinalizePhase(executions, (rt, stepId) => {
       this.#running().schedule(rt, stepId);
     });
-    this.#steps = new RunningSteps(executions, this.#finalize);
+    const compensate = new CompensatePhase((rt, stepId) => {
+      this.#running().schedule(rt, stepId);
+    });
+    this.#compensate = compensate;
+    this.#steps = new RunningSteps(executions, this.#finalize, compensate);
+    executions.onRollback = (rt) => {
+      this.#rollBackInPlace(rt).catch((error: unknown) => {
+        executions.crash(rt, error);
+      });
+    };
     const outages = new Outages(executions, async (rt, how, requested) => {
       await this.#begin(rt, how);
       // What was asked for while the plan was stalled is done now (its caller awaits the plan).
@@ -176,38 +190,95 @@ export class ParallelExecutor implements Executor {
     });
   }
 
+  async rollback(planId: string): Promise<ExecutionPlan> {
+    const executions = this.#ctx();
+    if (executions.closed) throw new FlowlineError(ErrorCode.WORLD_CLOSED, 'the world is closed');
+    if (executions.isExecuting(planId)) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_PLAN_STATE,
+        `plan ${planId} is being executed or changed right now; only a paused plan or one ` +
+          'stopped with result error can be rolled back',
+        { planId },
+      );
+    }
+    const runtime = await executions.starting(planId, async () => {
+      if (!(await executions.lock(planId))) {
+        throw new FlowlineError(
+          ErrorCode.INVALID_PLAN_STATE,
+          `plan ${planId} is being executed by another world; it cannot be rolled back now`,
+          { planId },
+        );
+      }
+      try {
+        const { adapter, registry, stateChanges } = executions.ctx;
+        const stored = await adapter.loadPlan(planId);
+        if (stored === undefined) throw planNotFound(planId);
+        assertRollbackable(stored.plan);
+        const rt = new PlanRuntime(stored, registry, stateChanges());
+        await this.#begin(rt, 'rollback');
+        return rt;
+      } catch (error) {
+        if (!executions.running.has(planId)) await executions.unlock(planId);
+        throw error;
+      }
+    });
+    return runtime.finished;
+  }
+
+  /**
+   * A plan whose rescue strategy is `rollback`, now that nothing runs in it: begins its rollback
+   * (one batch, see `rollback.ts`) and goes on running its compensate steps. Held as active
+   * meanwhile, so it does not settle; a halt or cancel that comes meanwhile wins.
+   */
+  async #rollBackInPlace(rt: PlanRuntime): Promise<void> {
+    const executions = this.#ctx();
+    const ctx = executions.ctx;
+    rt.active++;
+    try {
+      const at = isoNow(ctx.clock);
+      const changed: StepRecord[] = [];
+      await beginRollback(rt, at, changed, ctx.logger);
+      rt.refreshOutcome();
+      rt.plan.history.push({ at, event: HISTORY_EVENT.rollback, worldId: ctx.worldId });
+      await executions.commit(rt, { plans: [rt.plan], steps: scoped(rt, changed) });
+    } finally {
+      rt.active--;
+    }
+    if (rt.mode === 'rollingBack') rt.setMode('running');
+    this.#compensate?.start(rt);
+    executions.afterChange(rt);
+  }
+
   /**
    * Takes a plan into execution. `start` covers planned and paused plans; `recover` takes over a
    * plan left `running` by a world that is gone: its interrupted steps fail with
    * ABNORMAL_TERMINATION and the rescue strategy applies, except for idempotent actions, whose
-   * steps simply run again.
+   * steps simply run again. `rollback` begins (or continues) the rollback of a paused plan or one
+   * stopped with an error (see `rollback.ts`). A plan with a compensate flow runs its compensate
+   * steps instead of its run and finalize flows.
    */
-  async #begin(rt: PlanRuntime, how: 'start' | 'recover' | 'repair'): Promise<void> {
+  async #begin(rt: PlanRuntime, how: 'start' | 'recover' | 'repair' | 'rollback'): Promise<void> {
     const executions = this.#ctx();
     const steps = this.#running();
     const ctx = executions.ctx;
     const at = isoNow(ctx.clock);
     const changed: StepRecord[] = [];
+    if (how === 'rollback') await beginRollback(rt, at, changed, ctx.logger);
+    const starts = how === 'start' || how === 'rollback';
     // Steps a world before this one found interrupted and failed, but died before their rescue
     // was stored: they go through the rescue now (never simply run again without an operator).
-    const unrescued = how === 'start' ? [] : interruptedFailures(rt);
+    const unrescued = starts ? [] : interruptedFailures(rt);
     // A finalize phase that failed while its world was closing (e.g. a finalize waiting to retry
     // when close() cut the wait short) runs again whole when the plan is recovered, as on resume.
-    prepareResume(rt, at, changed, how === 'start');
-    const interrupted =
-      how === 'start'
-        ? []
-        : [
-            ...unrescued,
-            ...failInterrupted(
-              rt,
-              at,
-              changed,
-              how === 'recover' ? 'world gone' : 'storage failed',
-            ),
-          ];
+    prepareResume(rt, at, changed, starts);
+    const interrupted = starts
+      ? []
+      : [
+          ...unrescued,
+          ...failInterrupted(rt, at, changed, how === 'recover' ? 'world gone' : 'storage failed'),
+        ];
     rt.refreshOutcome();
-    if (how === 'start') changePlanState(rt.plan, 'running', at, rt.events);
+    if (starts) changePlanState(rt.plan, 'running', at, rt.events, how === 'rollback');
     rt.plan.history.push({
       at,
       event: HISTORY_EVENT[how],
@@ -215,6 +286,12 @@ export class ParallelExecutor implements Executor {
     });
     await executions.commit(rt, { plans: [rt.plan], steps: scoped(rt, changed) });
     executions.running.set(rt.id, rt);
+    if (rt.plan.compensateFlow !== undefined) {
+      if (interrupted.length > 0) await steps.onError(rt, interrupted);
+      this.#compensate?.start(rt);
+      executions.afterChange(rt);
+      return;
+    }
     const director = new Director(
       rt.plan.runFlow,
       (id) => isStepDone(rt.step(id).state),

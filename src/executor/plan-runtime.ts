@@ -40,10 +40,15 @@ export class PlanRuntime implements SettlementInput {
   director: Director | undefined;
   #mode: RuntimeMode = RuntimeMode.running;
   #cancelRequested = false;
-  /** `finalize` once the run flow is done and the finalize steps run, one by one. */
-  phase: 'run' | 'finalize' = 'run';
+  /**
+   * `finalize` once the run flow is done and the finalize steps run, one by one; `compensate` once
+   * a rollback began and the compensate steps run, one by one.
+   */
+  phase: 'run' | 'finalize' | 'compensate' = 'run';
   /** The finalize steps in the order they run (set when the finalize phase begins). */
   finalizeOrder: number[] = [];
+  /** The compensate steps in the order they run (set when the compensate phase begins). */
+  compensateOrder: number[] = [];
   /** Step jobs (runs and wake-ups) waiting in the worker pool. */
   queued = 0;
   /** Executions holding a worker, plus a `finalizePhase` middleware waiting in `next()`. */
@@ -156,7 +161,16 @@ export class PlanRuntime implements SettlementInput {
     return this.finalizeOrder.every((id) => isStepDone(this.step(id).state));
   }
 
+  get compensating(): boolean {
+    return this.phase === 'compensate';
+  }
+
+  compensateDone(): boolean {
+    return this.compensateOrder.every((id) => isStepDone(this.step(id).state));
+  }
+
   allStepsDone(): boolean {
+    if (this.compensating) return this.compensateDone();
     return this.steps.every((s) => s.phase === 'plan' || isStepDone(s.state));
   }
 
@@ -209,7 +223,7 @@ export class PlanRuntime implements SettlementInput {
 
   /** Recomputes the plan's result and progress from its steps. */
   refreshOutcome(): void {
-    this.plan.result = computeResult(this.steps);
+    this.plan.result = computeResult(this.steps, this.plan.compensateFlow !== undefined);
     this.plan.progress = computeProgress(this.steps);
   }
 

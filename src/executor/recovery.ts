@@ -36,6 +36,8 @@ export function prepareResume(
   changed: StepRecord[],
   resuming: boolean,
 ): void {
+  // In a plan being rolled back, finalize steps stay as they are: they never run again.
+  const rollingBack = rt.plan.compensateFlow !== undefined;
   const finalizeFailed = rt.steps.some(
     (s) => s.phase === 'finalize' && s.state === 'error' && !wasInterrupted(s),
   );
@@ -43,7 +45,7 @@ export function prepareResume(
     if (step.state === 'skipping') {
       rt.setStep(step, 'skipped', at);
       changed.push(step);
-    } else if (step.phase !== 'finalize') {
+    } else if (step.phase !== 'finalize' || rollingBack) {
       continue;
     } else if (
       finalizeFailed
@@ -63,9 +65,12 @@ export function prepareResume(
  * default, pausing the plan) was stored. Recovery applies the rescue to them again.
  */
 export function interruptedFailures(rt: PlanRuntime): StepRecord[] {
+  // In a plan being rolled back only its compensate steps run: older failures are not rescued.
+  const rollingBack = rt.plan.compensateFlow !== undefined;
   return rt.steps.filter(
     (step) =>
       step.phase !== 'plan' &&
+      (!rollingBack || step.phase === 'compensate') &&
       step.state === 'error' &&
       wasInterrupted(step) &&
       rt.classes[step.actionId - 1]?.idempotent !== true,
@@ -110,7 +115,7 @@ export function failInterrupted(
             { planId: rt.id, stepId: step.id },
           ),
     );
-    // An idempotent run step re-runs from error; a finalize step only from pending.
+    // An idempotent run or compensate step re-runs from error; a finalize step only from pending.
     if (idempotent && step.phase === 'finalize') rt.setStep(step, 'pending', at);
     if (!idempotent) interrupted.push(step);
     changed.push(step);
@@ -256,7 +261,7 @@ async function skipUnderLock(deps: SkipStepDeps, id: string, stepId: number): Pr
     throw new FlowlineError(
       ErrorCode.STEP_NOT_FAILED,
       `step ${stepId} of plan ${id} is a ${step.phase} step in state ${step.state}; ` +
-        'only failed run or finalize steps can be skipped',
+        'only failed run, finalize or compensate steps can be skipped',
       { planId: id, stepId },
     );
   }
@@ -270,7 +275,7 @@ async function skipUnderLock(deps: SkipStepDeps, id: string, stepId: number): Pr
   const at = isoNow(clock);
   changeStepState(id, step, step.phase === 'run' ? 'skipping' : 'skipped', at, events);
   for (const dependent of skipped) changeStepState(id, dependent, 'skipped', at, events);
-  stored.plan.result = computeResult(stored.steps);
+  stored.plan.result = computeResult(stored.steps, stored.plan.compensateFlow !== undefined);
   await adapter.write({
     plans: [stored.plan],
     steps: [step, ...skipped].map((record) => ({ planId: id, record })),

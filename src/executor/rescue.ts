@@ -5,12 +5,16 @@ import type { Logger } from '../shared/logger.js';
 import type { PlanRuntime } from './plan-runtime.js';
 
 /**
- * Combines the rescue strategies of the actions that have a failed step: all `skip` → skip, all
- * `fail` → fail, anything else → pause. (Deliberately simpler than Dynflow: no root override.)
+ * Combines the rescue strategies of the actions that have a failed step: any `pause` → pause (an
+ * operator decides); else any `rollback` → rollback (the strongest way out: it undoes, where `fail`
+ * only stops); else all `skip` → skip, all `fail` → fail, a mix of the two → pause.
+ * (Deliberately simpler than Dynflow: no root override.)
  *
  * @param strategies - one per action with a failed step
  */
 export function combineStrategies(strategies: readonly RescueStrategy[]): RescueStrategy {
+  if (strategies.includes('pause')) return 'pause';
+  if (strategies.includes('rollback')) return 'rollback';
   if (strategies.length > 0 && strategies.every((s) => s === 'skip')) return 'skip';
   if (strategies.length > 0 && strategies.every((s) => s === 'fail')) return 'fail';
   return 'pause';
@@ -38,7 +42,14 @@ export function rescueStrategyOf(
       output: record.output,
     });
     const strategy: unknown = action.rescueStrategy();
-    if (strategy === 'pause' || strategy === 'skip' || strategy === 'fail') return strategy;
+    if (
+      strategy === 'pause' ||
+      strategy === 'skip' ||
+      strategy === 'fail' ||
+      strategy === 'rollback'
+    ) {
+      return strategy;
+    }
     logger.warn(`rescueStrategy() of ${record.className} returned ${textOf(strategy)}; pausing`);
   } catch (error) {
     logger.error(`rescueStrategy() of ${record.className} threw; pausing`, {

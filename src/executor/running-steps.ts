@@ -44,6 +44,7 @@ export class RunningSteps {
   constructor(
     private readonly executions: Executions,
     private readonly finalize: FinalizeSteps,
+    private readonly compensate: Pick<FinalizeSteps, 'next'>,
   ) {
     const { concurrency, logger } = executions.ctx;
     this.#pool = new WorkerPool(concurrency, (error) => {
@@ -122,6 +123,7 @@ export class RunningSteps {
   /** Steps that succeeded or were skipped: let the flow move on. */
   onDone(rt: PlanRuntime, steps: readonly StepRecord[]): void {
     if (rt.phase === 'finalize') return this.finalize.next(rt);
+    if (rt.phase === 'compensate') return this.compensate.next(rt);
     const director = rt.director;
     if (director === undefined) return;
     for (const step of steps) {
@@ -141,11 +143,17 @@ export class RunningSteps {
    */
   async onError(rt: PlanRuntime, only?: readonly StepRecord[]): Promise<void> {
     const ctx = this.executions.ctx;
+    if (rt.phase === 'compensate') {
+      // A compensation that failed after its retries pauses the rollback: no rescue strategy.
+      if (rt.mode === 'running') rt.setMode('pausingOnError');
+      return;
+    }
     const failed = only ?? rt.steps.filter((s) => s.state === 'error' && s.phase !== 'plan');
     const actionIds = [...new Set(failed.map((s) => s.actionId))];
     const strategy = combineStrategies(actionIds.map((id) => rescueStrategyOf(rt, id, ctx.logger)));
     if (strategy !== 'skip') {
-      if (rt.mode === 'running') rt.setMode(strategy === 'pause' ? 'pausingOnError' : 'failing');
+      const mode = { pause: 'pausingOnError', fail: 'failing', rollback: 'rollingBack' } as const;
+      if (rt.mode === 'running') rt.setMode(mode[strategy]);
       return;
     }
     const at = isoNow(ctx.clock);
@@ -179,7 +187,8 @@ export class RunningSteps {
       return;
     }
     const step = rt.step(stepId);
-    const from: StepState[] = step.phase === 'run' ? ['pending', 'error'] : ['pending'];
+    const from: StepState[] =
+      step.phase === 'run' || step.phase === 'compensate' ? ['pending', 'error'] : ['pending'];
     await this.#runStep(rt, step, from, undefined);
   }
 
@@ -245,7 +254,7 @@ export class RunningSteps {
         actionId: action.id,
         stepId: step.id,
         className: action.className,
-        phase: step.phase === 'finalize' ? 'finalize' : 'run',
+        phase: step.phase === 'finalize' || step.phase === 'compensate' ? step.phase : 'run',
         input,
         output: action.output,
         event: event?.payload,
@@ -261,7 +270,9 @@ export class RunningSteps {
     } catch (error) {
       outcome = { kind: 'error', error, output: action.output };
     }
-    action.output = outcome.output;
+    // A compensation reads the output its run step committed and never changes it.
+    const compensation = step.phase === 'compensate';
+    if (!compensation) action.output = outcome.output;
     const end = isoNow(ctx.clock);
     if (outcome.kind === 'error') {
       const error = serializeError(outcome.error);
@@ -276,7 +287,9 @@ export class RunningSteps {
     try {
       await executions.commit(
         rt,
-        { actions: [{ planId: rt.id, record: action }], steps: scoped(rt, [step]) },
+        compensation
+          ? { steps: scoped(rt, [step]) }
+          : { actions: [{ planId: rt.id, record: action }], steps: scoped(rt, [step]) },
         outcome.logs,
       );
     } finally {

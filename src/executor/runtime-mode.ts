@@ -13,8 +13,10 @@ import { ErrorCode, FlowlineError } from '../errors.js';
  * The modes, and how each is entered:
  *
  * - `running`: the plan starts every step that is ready. Every plan taken into execution (`execute`,
- *   `resume`, recovery after a crash) starts here. It ends `stopped` when the finalize phase is over;
- *   with the run flow done and no finalize step that is at once.
+ *   `resume`, `rollback`, recovery after a crash) starts here. It ends `stopped` when the finalize
+ *   phase is over; with the run flow done and no finalize step that is at once. In a plan being
+ *   rolled back (it has a compensate flow) the ready steps are its compensate steps, one by one, and
+ *   it ends `stopped` once they are all done.
  * - `pausing`: entered from `running` by `world.pause`. Nothing new starts; steps running now finish.
  *   Suspended steps do not hold the plan (they keep waiting, events to them are queued): it is
  *   `paused` as soon as nothing is queued or active.
@@ -23,6 +25,10 @@ import { ErrorCode, FlowlineError } from '../errors.js';
  *   their events and may finish too. `paused` once nothing is queued, active or suspended.
  * - `failing`: entered from `running` when the rescue strategy is `fail`. As `pausingOnError`, but
  *   the plan ends `stopped`.
+ * - `rollingBack`: entered from `running` when the rescue strategy is `rollback`. Nothing new
+ *   starts and suspended steps are not woken; steps running now finish. Once nothing is queued or
+ *   active, the rollback begins (`rollback.ts`): what never ran and the suspended steps are
+ *   cancelled, the compensate steps are added, and the plan goes back to `running` to run them.
  * - `halting`: entered by `world.halt` from any mode but `cancelling` and `closed`. Nothing new
  *   starts and suspended steps are not woken; running calls see `this.signal` abort. Once nothing is
  *   queued or active the steps that never ran, and the suspended ones, are cancelled and the plan is
@@ -50,6 +56,7 @@ export const RuntimeMode = {
   pausing: 'pausing',
   pausingOnError: 'pausingOnError',
   failing: 'failing',
+  rollingBack: 'rollingBack',
   halting: 'halting',
   cancelling: 'cancelling',
   stalled: 'stalled',
@@ -59,10 +66,21 @@ export const RuntimeMode = {
 export type RuntimeMode = (typeof RuntimeMode)[keyof typeof RuntimeMode];
 
 const MODE_TRANSITIONS: Readonly<Record<RuntimeMode, readonly RuntimeMode[]>> = {
-  running: ['pausing', 'pausingOnError', 'failing', 'halting', 'cancelling', 'stalled', 'closed'],
+  running: [
+    'pausing',
+    'pausingOnError',
+    'failing',
+    'rollingBack',
+    'halting',
+    'cancelling',
+    'stalled',
+    'closed',
+  ],
   pausing: ['halting', 'cancelling', 'stalled', 'closed'],
   pausingOnError: ['halting', 'cancelling', 'stalled', 'closed'],
   failing: ['halting', 'cancelling', 'stalled', 'closed'],
+  // Back to `running` only to run the compensate steps, once the rollback has begun.
+  rollingBack: ['running', 'halting', 'cancelling', 'stalled', 'closed'],
   halting: ['cancelling', 'stalled', 'closed'],
   cancelling: ['stalled', 'closed'],
   stalled: ['closed'],
@@ -92,7 +110,13 @@ export function startsSteps(mode: RuntimeMode): boolean {
 
 /** Whether suspended steps are woken by their events in this mode. */
 export function wakesSuspended(mode: RuntimeMode): boolean {
-  return mode !== 'halting' && mode !== 'cancelling' && mode !== 'stalled' && mode !== 'closed';
+  return (
+    mode !== 'halting' &&
+    mode !== 'cancelling' &&
+    mode !== 'rollingBack' &&
+    mode !== 'stalled' &&
+    mode !== 'closed'
+  );
 }
 
 /** What {@link settlement} reads of a plan in execution. */
@@ -105,6 +129,10 @@ export interface SettlementInput {
   readonly finalizing: boolean;
   /** Whether every finalize step succeeded or was skipped. */
   finalizeDone(): boolean;
+  /** Whether the plan runs its compensate steps (a rollback began). */
+  readonly compensating: boolean;
+  /** Whether every compensate step succeeded or was skipped. */
+  compensateDone(): boolean;
   /** Whether every run and finalize step succeeded or was skipped. */
   allStepsDone(): boolean;
 }
@@ -120,7 +148,8 @@ export function finalizePhaseOver(plan: SettlementInput): boolean {
 
 /** What a plan becomes once nothing holds it. */
 export interface Settlement {
-  readonly state: 'paused' | 'stopped';
+  /** `compensate`: the rollback begins now (the plan goes on running its compensate steps). */
+  readonly state: 'paused' | 'stopped' | 'compensate';
   /** Whether the steps that never ran (and suspended ones) are cancelled first (halt, cancel). */
   readonly cancelRemaining: boolean;
 }
@@ -128,23 +157,28 @@ export interface Settlement {
 const PAUSED: Settlement = { state: 'paused', cancelRemaining: false };
 const STOPPED: Settlement = { state: 'stopped', cancelRemaining: false };
 const STOPPED_CANCELLING: Settlement = { state: 'stopped', cancelRemaining: true };
+const COMPENSATE: Settlement = { state: 'compensate', cancelRemaining: false };
 
 /**
  * **What decides that a plan is finished**: whether a plan in execution is now paused or stopped,
  * or `undefined` while it must wait. The rules, in order:
  *
  * 1. A queued or active execution holds every plan. A suspended step holds it too, unless the plan
- *    is `pausing` (a user pause), `halting` or `cancelling`: those do not wait for events.
+ *    is `pausing` (a user pause), `halting`, `cancelling` or `rollingBack`: those do not wait for
+ *    events.
  * 2. `halting` and `cancelling` → `stopped`, after cancelling what never ran.
  * 3. `closed` → `stopped` only when every step is done; otherwise it stays as it is in the store.
  *    `stalled` never settles here: the outage handling takes the plan up again.
- * 4. `pausing` and `pausingOnError` → `paused`; `failing` → `stopped`.
- * 5. `running` → `stopped` once the finalize phase has begun and every finalize step is done.
+ * 4. `pausing` and `pausingOnError` → `paused`; `failing` → `stopped`; `rollingBack` → the
+ *    rollback begins.
+ * 5. `running` → `stopped` once the finalize phase has begun and every finalize step is done, or
+ *    once every compensate step of a plan being rolled back is done.
  */
 export function settlement(plan: SettlementInput): Settlement | undefined {
   const mode = plan.mode;
   if (mode === 'stalled') return undefined;
-  const waitsForSuspended = mode !== 'pausing' && mode !== 'halting' && mode !== 'cancelling';
+  const waitsForSuspended =
+    mode !== 'pausing' && mode !== 'halting' && mode !== 'cancelling' && mode !== 'rollingBack';
   if (plan.queued > 0 || plan.active > 0 || (waitsForSuspended && plan.suspendedCount > 0)) {
     return undefined;
   }
@@ -159,7 +193,10 @@ export function settlement(plan: SettlementInput): Settlement | undefined {
       return PAUSED;
     case 'failing':
       return STOPPED;
+    case 'rollingBack':
+      return COMPENSATE;
     case 'running':
+      if (plan.compensating) return plan.compensateDone() ? STOPPED : undefined;
       return plan.finalizing && plan.finalizeDone() ? STOPPED : undefined;
   }
 }

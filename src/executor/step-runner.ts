@@ -45,7 +45,7 @@ export type Outcome = (
 ) &
   OutcomeExtras;
 
-/** One execution of `run` or `finalize`. @internal */
+/** One execution of `run`, `finalize` or `compensate`. @internal */
 export interface PhaseCall {
   readonly cls: ActionClass;
   /** Middleware around the call (world's, then the class's). */
@@ -54,7 +54,7 @@ export interface PhaseCall {
   readonly actionId: number;
   readonly stepId: number;
   readonly className: string;
-  readonly phase: 'run' | 'finalize';
+  readonly phase: 'run' | 'finalize' | 'compensate';
   /** Input with references resolved; frozen here. */
   readonly input: JsonObject;
   /** The last committed output; the action works on a copy. */
@@ -304,13 +304,19 @@ async function attempt(
     actionId: call.actionId,
     phase: call.phase,
     input: freeze(call.input, true),
-    output,
+    // `compensate` reads the output its run step committed; it must not change it.
+    output: call.phase === 'compensate' ? freeze(output, true) : output,
     execution: scope,
   };
   const action = instantiate(call.cls, context);
   (action as Partial<ScopeReceiver>)[receiveScope]?.(scope);
   const methods = action as unknown as PhaseMethods;
-  const method = call.phase === 'run' ? methods.run : methods.finalize;
+  const method =
+    call.phase === 'run'
+      ? methods.run
+      : call.phase === 'compensate'
+        ? methods.compensate
+        : methods.finalize;
   let thrown: unknown;
   let failed = false;
   try {
@@ -318,7 +324,11 @@ async function attempt(
     const stack = call.middleware;
     const context = { actionClass: call.cls, action, executionPlanId: call.planId };
     const result: unknown =
-      stack === undefined || method === undefined || !usesHook(stack, call.phase)
+      // No middleware hook wraps `compensate` (see the compensation guide).
+      stack === undefined ||
+      method === undefined ||
+      call.phase === 'compensate' ||
+      !usesHook(stack, call.phase)
         ? method?.call(action, call.event)
         : call.phase === 'run'
           ? compose(

@@ -54,7 +54,7 @@ const oneOf =
   (value: unknown): boolean =>
     typeof value === 'string' && Object.hasOwn(values, value);
 const isPhase = (value: unknown): boolean =>
-  value === 'plan' || value === 'run' || value === 'finalize';
+  value === 'plan' || value === 'run' || value === 'finalize' || value === 'compensate';
 const isLogLevel = (value: unknown): boolean =>
   value === 'debug' || value === 'info' || value === 'warn' || value === 'error';
 
@@ -114,7 +114,7 @@ const parentFields: readonly Field[] = [
 ];
 
 /**
- * The first problem of a flow tree (`runFlow`, `finalizeFlow`), walked without recursion so that
+ * The first problem of a flow tree (`runFlow`, `finalizeFlow`, `compensateFlow`), walked without recursion so that
  * no depth overflows the stack; `onAtom` sees each step id and may report a problem of its own.
  */
 export function flowProblem(
@@ -187,6 +187,10 @@ export function planRecordProblem(value: unknown): string | undefined {
     const flow = flowProblem(value[name]);
     if (flow !== undefined) return `has a ${name} that ${flow}`;
   }
+  if (value.compensateFlow !== undefined) {
+    const flow = flowProblem(value.compensateFlow);
+    if (flow !== undefined) return `has a compensateFlow that ${flow}`;
+  }
   const history = listProblem(value.history, 'history', 'history entry', (entry) =>
     shapeProblem(entry, historyFields),
   );
@@ -218,7 +222,7 @@ const stepFields: readonly Field[] = [
   required('id', 'a positive integer', isId),
   required('actionId', 'a positive integer', isId),
   required('className', 'a string', isString),
-  required('phase', 'a step phase (plan, run or finalize)', isPhase),
+  required('phase', 'a step phase (plan, run, finalize or compensate)', isPhase),
   required('state', 'a step state', oneOf(StepState)),
   optional('startedAt', 'a string', isString),
   optional('endedAt', 'a string', isString),

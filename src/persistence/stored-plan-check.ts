@@ -9,6 +9,7 @@ import { Director } from '../plan/director.js';
 import type { ComposedFlow } from '../plan/flow.js';
 import type { Phase, StepState } from '../plan/states.js';
 import {
+  compensateStepTransitions,
   finalizeStepTransitions,
   planStepTransitions,
   runStepTransitions,
@@ -35,6 +36,7 @@ const PHASE_STATES: Readonly<Record<Phase, ReadonlySet<string>>> = {
   plan: reachable(planStepTransitions),
   run: reachable(runStepTransitions),
   finalize: reachable(finalizeStepTransitions),
+  compensate: reachable(compensateStepTransitions),
 };
 
 function reachable(table: Readonly<Record<StepState, readonly StepState[]>>): Set<string> {
@@ -142,6 +144,9 @@ function linksProblem(
   return (
     flowStepsProblem(plan.runFlow, 'run flow', 'run', steps) ??
     flowStepsProblem(plan.finalizeFlow, 'finalize flow', 'finalize', steps) ??
+    (plan.compensateFlow === undefined
+      ? undefined
+      : flowStepsProblem(plan.compensateFlow, 'compensate flow', 'compensate', steps)) ??
     runnableProblem(plan, steps)
   );
 }

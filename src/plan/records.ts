@@ -32,7 +32,10 @@ export interface ActionRecord {
   parentId?: number;
 }
 
-/** One step of a plan: the plan, run or finalize phase of one action. */
+/**
+ * One step of a plan: the plan, run or finalize phase of one action, or its compensation (added
+ * when a rollback begins).
+ */
 export interface StepRecord {
   /** Step id, unique within its plan, starting at 1. */
   id: number;
@@ -119,6 +122,11 @@ export interface ExecutionPlan {
   runFlow: ComposedFlow;
   /** Order of finalize steps (always a sequence). */
   finalizeFlow: ComposedFlow;
+  /**
+   * Set once a rollback began (`world.rollback`, rescue strategy `'rollback'`): the compensate
+   * steps, a sequence in reverse completion order of the run steps they undo.
+   */
+  compensateFlow?: ComposedFlow;
   /** What happened to the plan, in order. */
   history: HistoryEntry[];
   /**
@@ -146,6 +154,11 @@ export interface PlanRecord {
   rootActionId: number;
   runFlow: ComposedFlow;
   finalizeFlow: ComposedFlow;
+  /**
+   * Set in the batch that begins a rollback, so that a world recovering the plan goes on
+   * compensating: the compensate steps, a sequence in reverse completion order.
+   */
+  compensateFlow?: ComposedFlow;
   history: HistoryEntry[];
   /** Set on a sub-plan: the run step of the `SubPlansAction` that triggered it. */
   parent?: PlanParent;

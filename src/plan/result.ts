@@ -5,9 +5,15 @@ import type { PlanResult } from './states.js';
  * A plan's outcome from its steps, as Dynflow computes it: any cancelled step → `cancelled`; any
  * error → `error`; any skipped or skipping → `warning`; all succeeded → `success`; else `pending`.
  *
+ * A plan being rolled back (`compensating`) is judged by its compensate steps alone: any failed →
+ * `error`; any still to run → `pending`; else (succeeded, skipped, or cancelled by a halt) →
+ * `cancelled`: the rollback is over.
+ *
  * @param steps - every step of the plan
+ * @param compensating - the plan has a compensate flow (a rollback began)
  */
-export function computeResult(steps: readonly StepRecord[]): PlanResult {
+export function computeResult(steps: readonly StepRecord[], compensating = false): PlanResult {
+  if (compensating) return compensationResult(steps);
   let error = false;
   let warning = false;
   let pending = false;
@@ -33,8 +39,19 @@ export function computeResult(steps: readonly StepRecord[]): PlanResult {
   return pending ? 'pending' : 'success';
 }
 
+function compensationResult(steps: readonly StepRecord[]): PlanResult {
+  let pending = false;
+  for (const step of steps) {
+    if (step.phase !== 'compensate') continue;
+    if (step.state === 'error') return 'error';
+    if (step.state === 'pending' || step.state === 'running') pending = true;
+  }
+  return pending ? 'pending' : 'cancelled';
+}
+
 /**
- * Weighted mean of the run and finalize steps' progress (done = 1), 0..1. A plan without such steps
+ * Weighted mean of the run and finalize steps' progress (done = 1), 0..1 (compensate steps do not
+ * count: progress is how far the plan got forward). A plan without such steps
  * is done when it has no pending plan step.
  *
  * @param steps - every step of the plan
@@ -43,7 +60,7 @@ export function computeProgress(steps: readonly StepRecord[]): number {
   let total = 0;
   let done = 0;
   for (const step of steps) {
-    if (step.phase === 'plan') continue;
+    if (step.phase === 'plan' || step.phase === 'compensate') continue;
     const weight = step.progressWeight;
     total += weight;
     done += weight * (step.state === 'success' || step.state === 'skipped' ? 1 : step.progress);

@@ -52,8 +52,12 @@ export const StepState = {
 /** Union of {@link StepState} values. */
 export type StepState = (typeof StepState)[keyof typeof StepState];
 
-/** The phase a step belongs to. */
-export type Phase = 'plan' | 'run' | 'finalize';
+/**
+ * The phase a step belongs to. `compensate` steps exist only in a plan being rolled back
+ * (`world.rollback`, rescue strategy `'rollback'`): one per action whose run step succeeded and that
+ * defines `compensate()`, added to the plan when the rollback begins.
+ */
+export type Phase = 'plan' | 'run' | 'finalize' | 'compensate';
 
 type Table<S extends string> = Readonly<Record<S, readonly S[]>>;
 
@@ -107,10 +111,28 @@ export const finalizeStepTransitions: Table<StepState> = {
   cancelled: [],
 };
 
+/**
+ * Compensate steps (no Dynflow counterpart; shaped like a run step without suspension): a failed
+ * one runs again on resume (`error → running`) or is skipped by an operator (`error → skipped`);
+ * one that never ran is cancelled by halt and cancel.
+ */
+export const compensateStepTransitions: Table<StepState> = {
+  scheduling: [],
+  pending: ['running', 'cancelled'],
+  running: ['success', 'error'],
+  success: [],
+  suspended: [],
+  skipping: [],
+  skipped: [],
+  error: ['running', 'skipped'],
+  cancelled: [],
+};
+
 const stepTables: Readonly<Record<Phase, Table<StepState>>> = {
   plan: planStepTransitions,
   run: runStepTransitions,
   finalize: finalizeStepTransitions,
+  compensate: compensateStepTransitions,
 };
 
 /**
@@ -143,9 +165,28 @@ export function assertStepTransition(
   }
 }
 
-/** Throws `ILLEGAL_STATE_TRANSITION` unless a plan may move from `from` to `to`. */
-export function assertPlanTransition(from: PlanState, to: PlanState, planId: string): void {
-  if (!planTransitions[from].includes(to)) {
+/**
+ * Whether a plan may move from `from` to `to`. Beyond Dynflow's table, one move is allowed for a
+ * rollback only: a plan `stopped` with an error goes back to `running` to run its compensations
+ * (`world.rollback`); the caller checks the result.
+ *
+ * @param rollback - the move starts a rollback
+ */
+export function canTransitionPlan(from: PlanState, to: PlanState, rollback = false): boolean {
+  return planTransitions[from].includes(to) || (rollback && from === 'stopped' && to === 'running');
+}
+
+/**
+ * Throws `ILLEGAL_STATE_TRANSITION` unless a plan may move from `from` to `to` (see
+ * {@link canTransitionPlan}).
+ */
+export function assertPlanTransition(
+  from: PlanState,
+  to: PlanState,
+  planId: string,
+  rollback = false,
+): void {
+  if (!canTransitionPlan(from, to, rollback)) {
     throw new FlowlineError(
       ErrorCode.ILLEGAL_STATE_TRANSITION,
       `illegal execution plan transition ${from} → ${to} (plan ${planId})`,

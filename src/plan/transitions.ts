@@ -48,6 +48,7 @@ export function changeStepState(
 /**
  * The one function that changes a plan's state: asserts the move, stamps times, and reports it.
  *
+ * @param rollback - the move starts a rollback (allows `stopped → running`, see `canTransitionPlan`)
  * @internal
  */
 export function changePlanState(
@@ -55,8 +56,10 @@ export function changePlanState(
   to: PlanState,
   at: string,
   listener: StateListener,
+  rollback = false,
 ): void {
-  assertPlanTransition(plan.state, to, plan.id);
+  assertPlanTransition(plan.state, to, plan.id, rollback);
+  if (plan.state === 'stopped') delete plan.endedAt;
   plan.state = to;
   if (to === 'planning') plan.startedAt ??= at;
   if (to === 'stopped') plan.endedAt = at;

@@ -244,6 +244,32 @@ export class World {
   }
 
   /**
+   * Rolls a plan back (a saga's compensation): runs the `compensate()` of every action whose run
+   * step succeeded, in reverse completion order (latest first), each as a step of its own with
+   * states, `static retry`, `static timeout` and a step log, durably (a world that recovers the
+   * plan after a crash goes on with it). Suspended steps are cancelled first (`cancel(false)` of a
+   * cancellable action), steps that never ran are cancelled. The plan then ends `stopped` with
+   * result `cancelled`. A compensation that fails after its retries pauses the plan (result
+   * `error`); `resume` (or `rollback` again) runs it again, `skipStep` skips it.
+   *
+   * @param id - a `paused` plan, or one `stopped` with result `error`
+   * @returns the plan once it is `stopped` (rolled back) or `paused` (a compensation failed)
+   * @throws FlowlineError `INVALID_ARGUMENT` (bad id), `PLAN_NOT_FOUND`, `INVALID_PLAN_STATE`
+   *   (running, planned, scheduled, or stopped with result success, warning or cancelled)
+   */
+  async rollback(id: string): Promise<ExecutionPlan> {
+    this.#assertStarted();
+    const planning = this.#known(id, 'world.rollback');
+    const executor = this.#needExecutor('roll back');
+    if (planning !== undefined) await planning;
+    return this.#parts.singletons.relocked(
+      id,
+      (name) => this.#registry.classOf(name),
+      () => executor.rollback(id),
+    );
+  }
+
+  /**
    * Pauses a plan this world is running: no new step starts, steps running now finish, and
    * suspended steps stay suspended (events sent to them are queued). `resume` continues it.
    * Resolves once the plan is `paused`.

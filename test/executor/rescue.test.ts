@@ -16,6 +16,12 @@ describe('combineStrategies', () => {
     [['fail', 'pause'], 'pause'],
     [['skip', 'skip', 'fail'], 'pause'],
     [[], 'pause'],
+    [['rollback'], 'rollback'],
+    [['rollback', 'rollback'], 'rollback'],
+    [['rollback', 'fail'], 'rollback'],
+    [['skip', 'rollback'], 'rollback'],
+    [['skip', 'fail', 'rollback'], 'rollback'],
+    [['rollback', 'pause'], 'pause'],
   ];
   for (const [input, expected] of cases) {
     it(`[${input.join(', ')}] → ${expected}`, () => {

@@ -16,6 +16,7 @@ const LEGAL = new Set<string>([
   'running>pausing',
   'running>pausingOnError',
   'running>failing',
+  'running>rollingBack',
   'running>halting',
   'running>cancelling',
   'running>stalled',
@@ -32,6 +33,11 @@ const LEGAL = new Set<string>([
   'failing>cancelling',
   'failing>stalled',
   'failing>closed',
+  'rollingBack>running',
+  'rollingBack>halting',
+  'rollingBack>cancelling',
+  'rollingBack>stalled',
+  'rollingBack>closed',
   'halting>cancelling',
   'halting>stalled',
   'halting>closed',
@@ -66,6 +72,8 @@ function plan(overrides: Partial<SettlementInput> & { mode: RuntimeMode }): Sett
     suspendedCount: 0,
     finalizing: false,
     finalizeDone: () => false,
+    compensating: false,
+    compensateDone: () => false,
     allStepsDone: () => false,
     ...overrides,
   };
@@ -81,7 +89,7 @@ describe('settlement: what decides that a plan is paused or stopped', () => {
     }
   });
 
-  it('a suspended step holds the plan unless it is being paused by hand, halted or cancelled', () => {
+  it('a suspended step holds the plan unless it is being paused by hand, halted, cancelled or rolled back', () => {
     const holds: RuntimeMode[] = ['running', 'pausingOnError', 'failing', 'stalled', 'closed'];
     for (const mode of MODES) {
       const outcome = settlement(
@@ -113,6 +121,17 @@ describe('settlement: what decides that a plan is paused or stopped', () => {
       state: 'stopped',
       cancelRemaining: false,
     });
+    expect(settlement(plan({ mode: 'rollingBack' }))).toEqual({
+      state: 'compensate',
+      cancelRemaining: false,
+    });
+  });
+
+  it('a running plan being rolled back stops once every compensate step is done', () => {
+    expect(settlement(plan({ mode: 'running', compensating: true }))).toBeUndefined();
+    expect(
+      settlement(plan({ mode: 'running', compensating: true, compensateDone: () => true })),
+    ).toEqual({ state: 'stopped', cancelRemaining: false });
   });
 
   it('a stalled plan never settles: the outage handling takes it up again', () => {
