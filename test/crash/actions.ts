@@ -13,11 +13,13 @@ const journal = (): string => {
   return file;
 };
 
-function note(what: string, action: Action): void {
+/** Appends `what planId ClassName` to the journal. */
+export function note(what: string, action: Action): void {
   appendFileSync(journal(), `${what} ${action.executionPlanId} ${action.constructor.name}\n`);
 }
 
-async function block(action: Action): Promise<void> {
+/** In the worker: announces `BLOCKED planId ClassName` and never returns. */
+export async function block(action: Action): Promise<void> {
   if (process.env.FLOWLINE_CRASH_BLOCK !== '1') return;
   process.stdout.write(`BLOCKED ${action.executionPlanId} ${action.constructor.name}\n`);
   await new Promise<never>(() => {});
