@@ -31,7 +31,7 @@ class Echo extends Action {
   run(): void {}
 }
 
-/** Fails until told otherwise: its plans pause, for resume and skipStep. */
+/** Fails until told otherwise: its plans pause, for resume, rollback and skipStep. */
 let echoFails = true;
 class Fails extends Action {
   run(): void {
@@ -71,6 +71,7 @@ const documented: Record<string, readonly ErrorCode[]> = {
   halt: ['INVALID_ARGUMENT', 'PLAN_NOT_FOUND', 'INVALID_PLAN_STATE'],
   pause: ['INVALID_ARGUMENT', 'PLAN_NOT_FOUND', 'INVALID_PLAN_STATE'],
   resume: ['INVALID_ARGUMENT', 'PLAN_NOT_FOUND', 'INVALID_PLAN_STATE'],
+  rollback: ['INVALID_ARGUMENT', 'PLAN_NOT_FOUND', 'INVALID_PLAN_STATE'],
   skipStep: [
     'INVALID_ARGUMENT',
     'PLAN_NOT_FOUND',
@@ -321,6 +322,7 @@ function callArbitrary(): fc.Arbitrary<Call> {
     call('halt', fc.tuple(id), (w, i) => raw(w).halt?.(i)),
     call('pause', fc.tuple(id), (w, i) => raw(w).pause?.(i)),
     call('resume', fc.tuple(id), (w, i) => raw(w).resume?.(i)),
+    call('rollback', fc.tuple(id), (w, i) => raw(w).rollback?.(i)),
     call('skipStep', fc.tuple(id, stepId), (w, i, s) => raw(w).skipStep?.(i, s)),
     call('subPlans', fc.tuple(id, fc.oneof(fc.constant(undefined), stepId)), (w, i, s) =>
       raw(w).subPlans?.(i, s),
@@ -381,6 +383,7 @@ function expectDocumentedResult(method: string, value: unknown): void {
     case 'delay':
     case 'chain':
     case 'resume':
+    case 'rollback':
       expect(typeof (value as ExecutionPlan).id).toBe('string');
       break;
     case 'executionPlan':
