@@ -18,8 +18,8 @@ export interface FlowlineConsole {
 }
 
 /**
- * Creates the web console over a started world (with operations: resume, halt, cancel, skip a
- * step) or a started persistence adapter (read-only).
+ * Creates the web console over a started world (with operations: resume, halt, cancel, rollback,
+ * skip a step) or a started persistence adapter (read-only).
  *
  * @example
  * ```ts

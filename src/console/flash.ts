@@ -6,7 +6,7 @@
 import { ErrorCode } from '../errors.js';
 
 /** An operation the console offers. */
-export type Operation = 'resume' | 'halt' | 'cancel' | 'skip';
+export type Operation = 'resume' | 'halt' | 'cancel' | 'rollback' | 'skip';
 
 /** How an operation went: finished, under way, refused with a Flowline error code, or failed. */
 export type Outcome = 'done' | 'started' | ErrorCode | 'failed';
@@ -21,6 +21,7 @@ const VERBS: Readonly<Record<Operation, string>> = {
   resume: 'resume the plan',
   halt: 'halt the plan',
   cancel: 'cancel the plan',
+  rollback: 'roll back the plan',
   skip: 'skip the step',
 };
 
@@ -36,6 +37,10 @@ const SUCCESS: Readonly<Record<Operation, Readonly<Record<'done' | 'started', st
   cancel: {
     done: 'The plan was cancelled.',
     started: 'Cancel requested: the plan stops once the steps running now return.',
+  },
+  rollback: {
+    done: 'The plan was rolled back, or paused again on a failed compensation.',
+    started: 'Rollback started: the plan is running its compensations.',
   },
   skip: {
     done: 'The step was marked to be skipped; resume the plan to go on.',

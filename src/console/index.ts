@@ -1,6 +1,6 @@
 /**
  * `flowline/console`: a web console over a world or a store — plan list, plan detail with the flow
- * drawn as a graph, step detail, worlds, and operations (resume, halt, cancel, skip a step).
+ * drawn as a graph, step detail, worlds, and operations (resume, halt, cancel, rollback, skip a step).
  *
  * @packageDocumentation
  */

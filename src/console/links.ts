@@ -21,7 +21,7 @@ export class Links {
   }
 
   /** Where an operation's form posts. */
-  operation(planId: string, operation: 'resume' | 'halt' | 'cancel'): string {
+  operation(planId: string, operation: 'resume' | 'halt' | 'cancel' | 'rollback'): string {
     return `${this.plan(planId)}/${operation}`;
   }
 

@@ -1,4 +1,4 @@
-/** The operations (POST): resume, halt, cancel, skip a step; each redirects back with a message. */
+/** The operations (POST): resume, halt, cancel, rollback, skip a step; each redirects back with a message. */
 import { ErrorCode } from '../errors.js';
 import type { ConsoleState, Exchange } from './exchange.js';
 import { sendNoPlan, sendProblem } from './exchange.js';

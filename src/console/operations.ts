@@ -13,7 +13,7 @@ const ACKNOWLEDGE_MS = 2000;
 
 /** What a request asks of a plan. @internal */
 export type OperationRequest =
-  | { readonly operation: 'resume' | 'halt'; readonly planId: string }
+  | { readonly operation: 'resume' | 'halt' | 'rollback'; readonly planId: string }
   | { readonly operation: 'cancel'; readonly planId: string; readonly force: boolean }
   | { readonly operation: 'skip'; readonly planId: string; readonly stepId: number };
 
@@ -36,8 +36,9 @@ export async function perform(
   const underWay = new Promise<Outcome>((resolve) => {
     timer = setTimeout(() => resolve('started'), ACKNOWLEDGE_MS);
     timer.unref();
-    if (operation === 'resume') {
-      // Resuming resolves only when the plan pauses or stops again: running is enough here.
+    if (operation === 'resume' || operation === 'rollback') {
+      // Resuming (or rolling back) resolves only when the plan pauses or stops again: running is
+      // enough here.
       stopListening = world.on('plan:state', (event) => {
         if (event.planId === planId && event.state === 'running') resolve('started');
       });
@@ -85,6 +86,8 @@ function start(world: World, request: OperationRequest): Promise<unknown> {
       return world.resume(request.planId);
     case 'halt':
       return world.halt(request.planId);
+    case 'rollback':
+      return world.rollback(request.planId);
     case 'cancel':
       return world.cancel(request.planId, { force: request.force });
     case 'skip':
@@ -93,4 +96,4 @@ function start(world: World, request: OperationRequest): Promise<unknown> {
 }
 
 /** Operations by name, for routing. @internal */
-export const OPERATIONS: readonly Operation[] = ['resume', 'halt', 'cancel', 'skip'];
+export const OPERATIONS: readonly Operation[] = ['resume', 'halt', 'cancel', 'rollback', 'skip'];

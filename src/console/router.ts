@@ -9,7 +9,7 @@ export type Route =
   | {
       readonly kind: 'operation';
       readonly planId: string;
-      readonly operation: 'resume' | 'halt' | 'cancel';
+      readonly operation: 'resume' | 'halt' | 'cancel' | 'rollback';
     }
   | { readonly kind: 'skip'; readonly planId: string; readonly stepId: number }
   | { readonly kind: 'worlds' }
@@ -34,7 +34,7 @@ export function matchRoute(segments: readonly string[]): Route {
   if (first !== 'plans' || rest.length > 0) return { kind: 'not-found' };
   if (third === undefined) return { kind: 'plan', planId };
   if (stepText === undefined) {
-    if (third === 'resume' || third === 'halt' || third === 'cancel') {
+    if (third === 'resume' || third === 'halt' || third === 'cancel' || third === 'rollback') {
       return { kind: 'operation', planId, operation: third };
     }
     return { kind: 'not-found' };

@@ -257,11 +257,14 @@ async function skipUnderLock(deps: SkipStepDeps, id: string, stepId: number): Pr
       { planId: id, stepId },
     );
   }
-  if (step.state !== 'error' || step.phase === 'plan') {
+  const rollingBack = stored.plan.compensateFlow !== undefined;
+  if (step.state !== 'error' || step.phase === 'plan' || (rollingBack && step.phase !== 'compensate')) {
     throw new FlowlineError(
       ErrorCode.STEP_NOT_FAILED,
       `step ${stepId} of plan ${id} is a ${step.phase} step in state ${step.state}; ` +
-        'only failed run, finalize or compensate steps can be skipped',
+        (rollingBack
+          ? 'in a plan being rolled back only failed compensate steps can be skipped'
+          : 'only failed run or finalize steps can be skipped'),
       { planId: id, stepId },
     );
   }

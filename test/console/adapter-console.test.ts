@@ -96,7 +96,7 @@ describe('adapter console on SQLite', () => {
     expect(reply.flat).toContain('invalid: INVALID_PLAN');
     expect(reply.flat).toContain('class="note read-only-note"');
     expect(reply.flat).toContain(
-      'operations (resume, halt, cancel, skip a step) need a console created with a world',
+      'operations (resume, halt, cancel, rollback, skip a step) need a console created with a world',
     );
     const filtered = await client.get('/?state=paused&class=Flaky');
     expect(filtered.flat.match(/<tr data-plan-id=/g)).toHaveLength(1);
@@ -109,7 +109,7 @@ describe('adapter console on SQLite', () => {
     const run = stepBoxes(section(reply.flat, 'run-flow'));
     expect(run).toHaveLength(plan.steps.filter((step) => step.phase === 'run').length);
     expect(run.map((box) => box.state)).toEqual(['success', 'success', 'error', 'pending']);
-    expect(reply.flat).not.toMatch(/action="[^"]*\/(resume|halt|cancel|skip)"/);
+    expect(reply.flat).not.toMatch(/action="[^"]*\/(resume|halt|cancel|rollback|skip)"/);
     const refused = await client.post(`/plans/${plan.id}/resume`);
     expect(refused.status).toBe(403);
     expect(refused.flat).toContain('Operations need a console created with a world');

@@ -36,7 +36,7 @@ async function serve(options: Omit<ConsoleOptions, 'world' | 'adapter'> = {}): P
 
 /**
  * A plan paused on Flaky's failure, with Flaky fixed: an operation that got through would change
- * it (resume finishes it, halt and cancel stop it, skip marks the step skipped).
+ * it (resume finishes it, halt, cancel and rollback stop it, skip marks the step skipped).
  */
 async function pausedPlan(): Promise<{ plan: ExecutionPlan; failedStep: number }> {
   const plan = await world.trigger(Pipeline).finished;
@@ -106,6 +106,7 @@ describe('a forged cookie/field pair', () => {
         `plans/${plan.id}/resume`,
         `plans/${plan.id}/halt`,
         `plans/${plan.id}/cancel`,
+        `plans/${plan.id}/rollback`,
         `plans/${plan.id}/steps/${failedStep}/skip`,
       ]) {
         const reply = await postRaw(root + path, { flowline_csrf: forged }, { csrf: forged });

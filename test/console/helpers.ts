@@ -174,6 +174,9 @@ export class Echo extends Action<{ text: string }, { text: string }> {
   run(): void {
     this.output.text = this.input.text;
   }
+  compensate(): void {
+    this.log.info(`undoing ${this.output.text}`);
+  }
 }
 
 /** Fails while `Flaky.broken` is set; the default rescue pauses the plan. */

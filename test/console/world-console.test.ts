@@ -213,6 +213,7 @@ describe('plan detail', () => {
     const failed = paused.steps.find((step) => step.state === 'error');
     expect(body).toContain(`action="/plans/${paused.id}/steps/${failed?.id}/skip"`);
     expect(body.match(/\/skip"/g)).toHaveLength(1);
+    expect(body).toContain(`action="/plans/${paused.id}/rollback"`);
     expect(body).not.toContain('read-only-note');
 
     const stopped = await world.trigger(Noop).finished;
@@ -412,6 +413,41 @@ describe('operations', () => {
     );
     expect((await client.post(`/plans/${plan.id}/resume`)).status).toBe(303);
     expect((await stopped).result).toBe('warning');
+  });
+
+  it('rollback: compensates what succeeded, shows the compensate flow, and the plan ends cancelled', async () => {
+    const plan = await pausedPipeline();
+    const stopped = nextEvent(
+      world,
+      'plan:state',
+      (e) => e.planId === plan.id && e.state === 'stopped',
+    );
+    const reply = await client.post(`/plans/${plan.id}/rollback`);
+    expect(reply.status).toBe(303);
+    expect(reply.headers.location).toMatch(
+      new RegExp(`^/plans/${plan.id}\\?flash=rollback%3A(started|done)$`),
+    );
+    expect((await stopped).result).toBe('cancelled');
+    const page = await client.get(reply.headers.location ?? '');
+    expect(page.flat).toMatch(
+      /class="flash flash-success"[^>]*>(The plan was rolled back|Rollback started)/,
+    );
+    expect(page.flat).toContain('<h2>Compensate flow</h2>');
+    const done = (await world.executionPlan(plan.id)) as ExecutionPlan;
+    const compensations = done.steps.filter((step) => step.phase === 'compensate');
+    // Echo a and Echo b succeeded; Flaky failed; Report never ran.
+    expect(compensations.map((step) => [step.className, step.state])).toEqual([
+      ['Echo', 'success'],
+      ['Echo', 'success'],
+    ]);
+    const compensate = page.flat.slice(page.flat.indexOf('id="compensate-flow"'));
+    for (const step of compensations) {
+      expect(compensate).toContain(`href="/plans/${plan.id}/steps/${step.id}"`);
+    }
+    // Rolled back: no Rollback button any more, and a second POST is refused.
+    expect(page.flat).not.toContain('/rollback"');
+    const again = await client.post(`/plans/${plan.id}/rollback`);
+    expect(again.headers.location).toBe(`/plans/${plan.id}?flash=rollback%3AINVALID_PLAN_STATE`);
   });
 
   it('halt stops a running plan', async () => {

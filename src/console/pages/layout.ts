@@ -68,7 +68,7 @@ export function layout(ctx: PageContext, parts: PageParts): SafeHtml {
         ${ctx.hasToken && html`<form method="post" action="${links.logout()}">${csrfField(ctx)}<button type="submit">Log out</button></form>`}
       </header>
       <main>
-        ${!ctx.canOperate && html`<p class="note read-only-note">Read-only console: operations (resume, halt, cancel, skip a step) need a console created with a world.</p>`}
+        ${!ctx.canOperate && html`<p class="note read-only-note">Read-only console: operations (resume, halt, cancel, rollback, skip a step) need a console created with a world.</p>`}
         ${parts.flash !== undefined && html`<p class="flash flash-${parts.flash.kind}" role="status">${parts.flash.text}</p>`}
         ${parts.body}
       </main>`,

@@ -9,7 +9,15 @@ const CANCELLABLE = new Set<string>(['running', 'paused', 'planned', 'scheduled'
 
 /** Whether a step of this plan may be skipped from the console. */
 export function canSkip(plan: ExecutionPlan, step: StepRecord): boolean {
-  return plan.state === 'paused' && step.state === 'error' && step.phase !== 'plan';
+  // In a plan being rolled back, only a failed compensation can be skipped.
+  const phaseOk =
+    plan.compensateFlow === undefined ? step.phase !== 'plan' : step.phase === 'compensate';
+  return plan.state === 'paused' && step.state === 'error' && phaseOk;
+}
+
+/** Whether the plan may be rolled back: paused, or stopped with result error. */
+export function canRollBack(plan: ExecutionPlan): boolean {
+  return plan.state === 'paused' || (plan.state === 'stopped' && plan.result === 'error');
 }
 
 /** The plan's operation buttons that apply to its state (none in a read-only console). */
@@ -22,6 +30,15 @@ export function planOperations(ctx: PageContext, plan: ExecutionPlan): SafeHtml 
       html`<form method="post" action="${links.operation(plan.id, 'resume')}">
         ${csrfField(ctx)}<button class="primary" type="submit" name="op" value="resume">
           Resume
+        </button>
+      </form>`,
+    );
+  }
+  if (canRollBack(plan)) {
+    forms.push(
+      html`<form method="post" action="${links.operation(plan.id, 'rollback')}">
+        ${csrfField(ctx)}<button class="danger" type="submit" name="op" value="rollback">
+          Rollback
         </button>
       </form>`,
     );

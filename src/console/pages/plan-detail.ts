@@ -79,6 +79,20 @@ export function planDetailPage(ctx: PageContext, detail: PlanDetail, flash?: Fla
         </div>
       </section>
       ${
+        plan.compensateFlow !== undefined &&
+        html`<section>
+          <h2>Compensate flow</h2>
+          <p class="muted">The plan is being rolled back: latest completed run step first.</p>
+          <div class="graph" id="compensate-flow">
+            ${
+              plan.compensateFlow.flows.length === 0
+                ? html`<p class="muted">No action to compensate.</p>`
+                : flowGraph(plan.compensateFlow, plan.steps, plan.id, links)
+            }
+          </div>
+        </section>`
+      }
+      ${
         failed.length > 0 &&
         html`<section>
           <h2>Failed steps</h2>
