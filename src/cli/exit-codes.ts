@@ -4,7 +4,10 @@
 export const ExitCode = {
   /** The command did what it was asked, and the plan (if any) ended well. */
   OK: 0,
-  /** `watch` or `resume`: the plan ended paused, or stopped with result `error` or `cancelled`. */
+  /**
+   * `watch` or `resume`: the plan ended paused, or stopped with result `error` or `cancelled`;
+   * `rollback`: the plan is paused again (a compensation failed).
+   */
   PLAN_NOT_OK: 1,
   /** Bad command line: unknown command or option, missing argument, bad value, bad actions module. */
   USAGE: 2,

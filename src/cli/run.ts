@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 import type { OptionSpecs } from './args.js';
 import { COMMON_OPTIONS, TOP_LEVEL_OPTIONS, findCommand, flagOption, parseStrict } from './args.js';
 import { consoleCommand } from './commands/console.js';
-import { cancelCommand, haltCommand, resumeCommand } from './commands/operate.js';
+import {
+  cancelCommand,
+  haltCommand,
+  resumeCommand,
+  rollbackCommand,
+} from './commands/operate.js';
 import { plansCommand } from './commands/plans.js';
 import { showCommand } from './commands/show.js';
 import { watchCommand } from './commands/watch.js';
@@ -25,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   showCommand,
   watchCommand,
   resumeCommand,
+  rollbackCommand,
   cancelCommand,
   haltCommand,
   consoleCommand,
@@ -137,7 +143,7 @@ Every command takes:
 
   -v, --version      print the version
 
-Exit codes: 0 ok; 1 the plan did not end well (watch, resume); 2 usage error;
+Exit codes: 0 ok; 1 the plan did not end well (watch, resume, rollback); 2 usage error;
 3 store error; 4 no such plan; 5 refused by the engine.
 
 Run 'flowline <command> --help' for a command's options.

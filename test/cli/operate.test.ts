@@ -1,5 +1,5 @@
 /**
- * `flowline resume|cancel|halt`: the command starts a world with the `--actions` module's classes
+ * `flowline resume|rollback|cancel|halt`: the command starts a world with the `--actions` module's classes
  * and operates on plans a world of the test stored (and, for the refusals, still executes).
  */
 import { writeFileSync } from 'node:fs';
@@ -80,6 +80,54 @@ async function stored(id: string): Promise<ExecutionPlan> {
   if (plan === undefined) throw new Error(`plan ${id} is gone`);
   return plan;
 }
+
+describe('flowline rollback', () => {
+  it('rolls back a paused plan with --actions: compensations run, the plan ends cancelled (exit 0)', async () => {
+    const plan = await pausedPlan();
+    const args = ['--store', store.spec, '--actions', ACTIONS_MODULE];
+    const result = await runCli(['rollback', plan.id, ...args]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^Plan ${plan.id} \\(FlakyDeploy\\) is stopped with result cancelled, \\d+% done\\.\n`,
+      ),
+    );
+    const after = await stored(plan.id);
+    expect([after.state, after.result]).toEqual(['stopped', 'cancelled']);
+    const compensations = after.steps.filter((step) => step.phase === 'compensate');
+    expect(compensations.map((step) => [step.className, step.state])).toEqual([
+      ['Provision', 'success'],
+    ]);
+    const log = await store.withWorld((world) => world.stepLog(plan.id, compensations[0]?.id ?? 0));
+    expect(log.map((line) => line.message)).toEqual(['released vm-web']);
+
+    // Rolled back: a second rollback is refused (exit 5), and so is an unknown plan (exit 4).
+    const again = await runCli(['rollback', plan.id, ...args]);
+    expect(again.code).toBe(5);
+    expect(again.stderr).toContain('stopped with result cancelled');
+    const unknown = await runCli(['rollback', '0197c5d2-7a1e-7c3b-9a8e-2f4b1c0d9e8f', ...args]);
+    expect(unknown.code).toBe(4);
+  });
+
+  it('refuses a plan that succeeded (exit 5) and needs --actions (exit 2)', async () => {
+    const done = await store.withWorld((world) => world.trigger(Deploy, ['a']).finished);
+    expect(done.result).toBe('success');
+    const refused = await runCli([
+      'rollback',
+      done.id,
+      '--store',
+      store.spec,
+      '--actions',
+      ACTIONS_MODULE,
+    ]);
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain('only a paused plan or one stopped with result error');
+    const noActions = await runCli(['rollback', done.id, '--store', store.spec]);
+    expect(noActions.code).toBe(2);
+    expect(noActions.stderr).toContain("rollback needs the plan's action classes");
+  });
+});
 
 describe('flowline resume', () => {
   it('refuses to run without --actions, saying why (exit 2)', async () => {

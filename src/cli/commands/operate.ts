@@ -1,5 +1,5 @@
 /**
- * `flowline resume|cancel|halt <id>`: operations that execute a plan's steps (or their `cancel`),
+ * `flowline resume|rollback|cancel|halt <id>`: operations that execute a plan's steps (or their `cancel`),
  * so they start a world on the store with the plan's action classes (`--actions`).
  */
 import { ErrorCode, FlowlineError } from '../../errors.js';
@@ -15,7 +15,7 @@ import { describeOutcome, formatPercent, paint, styleOf, toJsonText } from '../o
 import { openStore, readPlan, storeSpecFrom } from '../store-spec.js';
 
 /** The operations. */
-type Operation = 'resume' | 'cancel' | 'halt';
+type Operation = 'resume' | 'rollback' | 'cancel' | 'halt';
 
 const COMMON_HELP = `  --actions <module> a JavaScript or TypeScript module exporting the plan's Action
                      classes (named or default exports; a class, or an array or
@@ -59,6 +59,31 @@ Example:
   flowline resume 0197c5d2-7a1e-7c3b-9a8e-2f4b1c0d9e8f --actions ./dist/actions.js \\
     --store sqlite:./flowline.db
 `,
+  rollback: `Usage: flowline rollback <id> --actions <module> [options]
+
+Roll back an execution plan that is paused, or stopped with result error (a
+saga's compensation): the compensate() of every action whose run step
+succeeded runs in this process, latest completed first, each as a step of its
+own (retries, timeout, log). Suspended steps and steps that never ran are
+cancelled first. Waits until the plan is stopped with result cancelled (rolled
+back) or paused again (a compensation failed: run rollback or resume again to
+retry it). Ctrl+C pauses the rollback (the running compensation finishes
+first); a second Ctrl+C quits at once, leaving it for your application's worlds
+to recover.
+
+Options:
+${COMMON_HELP}
+
+Exit codes: 0 the plan is rolled back (stopped with result cancelled); 1 it is
+paused again (a compensation failed); 2 usage error; 3 store error; 4 no such
+plan; 5 the engine refused (the plan is running, planned, scheduled, or stopped
+with result success, warning or cancelled, or another world executes it); 130
+interrupted.
+
+Example:
+  flowline rollback 0197c5d2-7a1e-7c3b-9a8e-2f4b1c0d9e8f --actions ./dist/actions.js \\
+    --store sqlite:./flowline.db
+`,
   cancel: `Usage: flowline cancel <id> --actions <module> [--force] [options]
 
 Cancel an execution plan that is planned, paused or scheduled (delayed or
@@ -91,6 +116,7 @@ refused (the plan is stopped, or another world executes it).
 
 const SUMMARY: Readonly<Record<Operation, string>> = {
   resume: 'resume a paused plan and wait until it is paused or stopped again',
+  rollback: 'roll back a paused or failed plan: compensate what succeeded, latest first',
   cancel: 'cancel a plan (cancellable actions are asked to stop)',
   halt: 'halt a plan: nothing more runs',
 };
@@ -111,6 +137,8 @@ function operationCommand(name: Operation): Command {
 
 /** `flowline resume`. */
 export const resumeCommand: Command = operationCommand('resume');
+/** `flowline rollback`. */
+export const rollbackCommand: Command = operationCommand('rollback');
 /** `flowline cancel`. */
 export const cancelCommand: Command = operationCommand('cancel');
 /** `flowline halt`. */
@@ -122,7 +150,7 @@ async function runOperation(ctx: CommandContext, operation: Operation): Promise<
   if (actionsPath === undefined) {
     throw usageError(
       `${operation} needs the plan's action classes, because it ` +
-        `${operation === 'resume' ? "runs the plan's steps" : "stops the plan's actions"} in this process: ` +
+        `${operation === 'resume' || operation === 'rollback' ? "runs the plan's steps" : "stops the plan's actions"} in this process: ` +
         'pass --actions <module> naming a module that exports them',
       operation,
     );
@@ -144,6 +172,7 @@ async function runOperation(ctx: CommandContext, operation: Operation): Promise<
       ctx.io.stdout.write(`${outcomeLines(plan, ctx.color).join('\n')}\n`);
     }
     if (interrupted) return ExitCode.INTERRUPTED;
+    if (operation === 'rollback') return rolledBackCode(ctx, plan);
     if (operation !== 'resume') return ExitCode.OK;
     const code = exitCodeOf(plan);
     if (code !== ExitCode.OK) ctx.io.stderr.write(`flowline: ${describeOutcome(plan)}\n`);
@@ -156,8 +185,18 @@ async function runOperation(ctx: CommandContext, operation: Operation): Promise<
   }
 }
 
+/** 0 when the plan is rolled back (stopped, result cancelled), else 1 with a line on stderr. */
+function rolledBackCode(ctx: CommandContext, plan: ExecutionPlan): number {
+  if (plan.state === 'stopped' && plan.result === 'cancelled') return ExitCode.OK;
+  ctx.io.stderr.write(
+    `flowline: plan ${plan.id} is ${plan.state} with result ${plan.result}: a compensation ` +
+      'failed; fix its cause and run rollback (or resume) again\n',
+  );
+  return ExitCode.PLAN_NOT_OK;
+}
+
 /**
- * Runs the operation. Resume says on stderr when a step suspends (the command then waits for its
+ * Runs the operation. Resume (and rollback) says on stderr when a step suspends (the command then waits for its
  * event), pauses the plan on Ctrl+C, and on a second Ctrl+C quits at once, saying in what state it
  * leaves the plan.
  */
@@ -168,10 +207,12 @@ async function perform(
   before: ExecutionPlan,
 ): Promise<{ plan: ExecutionPlan; interrupted: boolean }> {
   const id = before.id;
+  // Rollback waits for the plan like resume does.
+  const waits = operation === 'resume' || operation === 'rollback';
   let interrupted = false;
   const removeListener = ctx.io.onSignal(() => {
     if (interrupted) {
-      if (operation === 'resume') {
+      if (waits) {
         ctx.io.stderr.write(
           `flowline: quitting now: plan ${id} is left running; your application's worlds ` +
             'recover it once they find this command gone, as after a crash\n',
@@ -181,7 +222,7 @@ async function perform(
       return;
     }
     interrupted = true;
-    if (operation !== 'resume') return; // cancel and halt finish promptly
+    if (!waits) return; // cancel and halt finish promptly
     ctx.io.stderr.write(
       `flowline: pausing plan ${id}: running steps finish first (Ctrl+C again to quit now)\n`,
     );
@@ -193,6 +234,10 @@ async function perform(
   try {
     if (operation === 'resume') {
       const plan = await world.resume(id);
+      return { plan, interrupted };
+    }
+    if (operation === 'rollback') {
+      const plan = await world.rollback(id);
       return { plan, interrupted };
     }
     if (operation === 'cancel') {
