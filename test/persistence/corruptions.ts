@@ -210,11 +210,12 @@ export function planCorruption(options: WholeOptions): Arbitrary<Corruption> {
       rootActionId: 'id',
       runFlow: 'flow',
       finalizeFlow: 'flow',
+      compensateFlow: 'flow',
       history: 'list',
       startedAt: 'string',
     },
     { state: PLAN_STATES, result: PLAN_RESULTS },
-    ['startedAt'],
+    ['startedAt', 'compensateFlow'],
   );
   const version = fc.oneof(fc.constant(undefined), wrongFor('id')).map((value): Corruption => ({
     what: `schemaVersion = ${JSON.stringify(value)}`,
@@ -233,12 +234,19 @@ export function planCorruption(options: WholeOptions): Arbitrary<Corruption> {
         json({ ...r, runFlow: { type: 'concurrence', flows: [{ type: 'atom', stepId }] } }),
       ...(stepId > 0 ? { linksOnly: true as const } : {}),
     }));
+  // The fixture has no compensate step: a compensate flow naming any of its steps is wrong.
+  const compensate = fc.integer({ min: 1, max: 11 }).map((stepId): Corruption => ({
+    what: `a compensate flow naming step ${stepId}, which is not a compensate step`,
+    apply: (r) =>
+      json({ ...r, compensateFlow: { type: 'sequence', flows: [{ type: 'atom', stepId }] } }),
+    linksOnly: true,
+  }));
   const root = fc.integer({ min: 6, max: 10_000 }).map((id): Corruption => ({
     what: `rootActionId = ${id}`,
     apply: (r) => json({ ...r, rootActionId: id }),
     linksOnly: true,
   }));
-  return withWhole(fc.oneof(fields, version, history, atom, root), options);
+  return withWhole(fc.oneof(fields, version, history, atom, compensate, root), options);
 }
 
 /** A damaged action record of a plan of `actions` actions and `steps` steps. */

@@ -58,6 +58,42 @@ describe('computeResult', () => {
   });
 });
 
+describe('computeResult of a plan being rolled back', () => {
+  it('is judged by its compensate steps alone: pending, then error or cancelled', () => {
+    const forward = [step('success'), step('error'), step('cancelled')];
+    expect(
+      computeResult(
+        [...forward, step('success', 'compensate'), step('pending', 'compensate')],
+        true,
+      ),
+    ).toBe('pending');
+    expect(
+      computeResult([...forward, step('error', 'compensate'), step('pending', 'compensate')], true),
+    ).toBe('error');
+    expect(
+      computeResult(
+        [...forward, step('success', 'compensate'), step('skipped', 'compensate')],
+        true,
+      ),
+    ).toBe('cancelled');
+    // Halted mid-rollback: what did not run is cancelled, and so is the plan.
+    expect(
+      computeResult(
+        [...forward, step('success', 'compensate'), step('cancelled', 'compensate')],
+        true,
+      ),
+    ).toBe('cancelled');
+    // Nothing to compensate: rolled back at once.
+    expect(computeResult(forward, true)).toBe('cancelled');
+  });
+
+  it('compensate steps do not count toward progress', () => {
+    expect(computeProgress([step('success'), step('pending'), step('success', 'compensate')])).toBe(
+      0.5,
+    );
+  });
+});
+
 describe('computeProgress', () => {
   it('ignores plan steps', () => {
     expect(computeProgress([step('pending', 'plan'), step('success'), step('pending')])).toBe(0.5);

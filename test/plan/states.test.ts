@@ -5,7 +5,9 @@ import {
   StepState as StepStates,
   assertPlanTransition,
   assertStepTransition,
+  canTransitionPlan,
   canTransitionStep,
+  compensateStepTransitions,
   finalizeStepTransitions,
   isStepDone,
   planStepTransitions,
@@ -64,6 +66,16 @@ const flowlineRunExtras: Table<StepState> = {
   suspended: ['cancelled'],
 };
 
+/**
+ * Flowline's own compensate steps (no Dynflow counterpart): run once, retried from error on resume,
+ * skipped by an operator, cancelled by halt/cancel before they run.
+ */
+const flowlineCompensateStep: Table<StepState> = {
+  pending: ['running', 'cancelled'],
+  running: ['success', 'error'],
+  error: ['running', 'skipped'],
+};
+
 /** Flowline's documented extension: a finalize step that never ran is cancelled by halt/cancel. */
 const flowlineFinalizeExtras: Table<StepState> = {
   pending: ['cancelled'],
@@ -74,6 +86,7 @@ const planStates = Object.values(PlanStates);
 
 function expected(phase: Phase, from: StepState): StepState[] {
   if (phase === 'plan') return [...(dynflowPlanStep[from] ?? [])];
+  if (phase === 'compensate') return [...(flowlineCompensateStep[from] ?? [])];
   if (phase === 'finalize') {
     return [...(dynflowFinalizeStep[from] ?? []), ...(flowlineFinalizeExtras[from] ?? [])];
   }
@@ -112,10 +125,11 @@ describe('step transition tables', () => {
     plan: planStepTransitions,
     run: runStepTransitions,
     finalize: finalizeStepTransitions,
+    compensate: compensateStepTransitions,
   } as const;
 
-  for (const phase of ['plan', 'run', 'finalize'] as const) {
-    it(`${phase} step table equals Dynflow's (as sets)`, () => {
+  for (const phase of ['plan', 'run', 'finalize', 'compensate'] as const) {
+    it(`${phase} step table equals Dynflow's (as sets; compensate: Flowline's own)`, () => {
       for (const from of stepStates) {
         expect([...tables[phase][from]].sort(), `${phase} ${from}`).toEqual(
           expected(phase, from).sort(),
@@ -198,7 +212,7 @@ describe('step transition tables', () => {
   });
 
   it('no state may move to itself', () => {
-    for (const phase of ['plan', 'run', 'finalize'] as const) {
+    for (const phase of ['plan', 'run', 'finalize', 'compensate'] as const) {
       for (const s of stepStates) expect(canTransitionStep(phase, s, s)).toBe(false);
     }
   });
@@ -233,6 +247,22 @@ describe('plan transition table', () => {
           expect(error.planId).toBe('plan-x');
           expect(error.message).toContain('plan-x');
         }
+      }
+    }
+  });
+
+  it('stopped → running is allowed for a rollback only, and no other move is added', () => {
+    expect(canTransitionPlan('stopped', 'running')).toBe(false);
+    expect(canTransitionPlan('stopped', 'running', true)).toBe(true);
+    expect(() => {
+      assertPlanTransition('stopped', 'running', 'p', true);
+    }).not.toThrow();
+    for (const from of planStates) {
+      for (const to of planStates) {
+        if (from === 'stopped' && to === 'running') continue;
+        expect(canTransitionPlan(from, to, true), `${from} → ${to}`).toBe(
+          (dynflowPlan[from] ?? []).includes(to),
+        );
       }
     }
   });

@@ -178,6 +178,7 @@ async function scenario(
     const operations: [string, () => Promise<unknown>][] = [
       ['executionPlan', () => world.executionPlan(target.id)],
       ['resume', () => world.resume(target.id)],
+      ['rollback', () => world.rollback(target.id)],
       ['halt', () => world.halt(target.id)],
       ['cancel', () => world.cancel(target.id)],
       ['skipStep', () => world.skipStep(target.id, stepId)],
