@@ -8,12 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { OptionSpecs } from './args.js';
 import { COMMON_OPTIONS, TOP_LEVEL_OPTIONS, findCommand, flagOption, parseStrict } from './args.js';
 import { consoleCommand } from './commands/console.js';
-import {
-  cancelCommand,
-  haltCommand,
-  resumeCommand,
-  rollbackCommand,
-} from './commands/operate.js';
+import { cancelCommand, haltCommand, resumeCommand, rollbackCommand } from './commands/operate.js';
 import { plansCommand } from './commands/plans.js';
 import { showCommand } from './commands/show.js';
 import { watchCommand } from './commands/watch.js';

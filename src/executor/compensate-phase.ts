@@ -10,10 +10,13 @@ import { startsSteps } from './runtime-mode.js';
  * another `rollback`) runs it again, and `skipStep` skips it. The plan stops, result `cancelled`,
  * once every compensate step succeeded or was skipped (`runtime-mode.ts`).
  *
- * No middleware hook wraps the phase or its steps.
+ * No middleware hook wraps the phase or its steps. A compensate step is called through
+ * `invokePhase` (step-runner.ts) like a run step, so it gets the same `ActionContext`.
  *
  * @internal
  */
+// TODO(issue 12 merge, item 3): once ActionContext has `userContext`, check that step-runner.ts
+// `attempt()` passes it for phase 'compensate' too, so `this.context` works in compensate().
 export class CompensatePhase {
   /**
    * @param schedule - queues a step of a plan in the worker pool (`RunningSteps.schedule`)

@@ -258,7 +258,11 @@ async function skipUnderLock(deps: SkipStepDeps, id: string, stepId: number): Pr
     );
   }
   const rollingBack = stored.plan.compensateFlow !== undefined;
-  if (step.state !== 'error' || step.phase === 'plan' || (rollingBack && step.phase !== 'compensate')) {
+  if (
+    step.state !== 'error' ||
+    step.phase === 'plan' ||
+    (rollingBack && step.phase !== 'compensate')
+  ) {
     throw new FlowlineError(
       ErrorCode.STEP_NOT_FAILED,
       `step ${stepId} of plan ${id} is a ${step.phase} step in state ${step.state}; ` +

@@ -255,7 +255,8 @@ export class World {
    * @param id - a `paused` plan, or one `stopped` with result `error`
    * @returns the plan once it is `stopped` (rolled back) or `paused` (a compensation failed)
    * @throws FlowlineError `INVALID_ARGUMENT` (bad id), `PLAN_NOT_FOUND`, `INVALID_PLAN_STATE`
-   *   (running, planned, scheduled, or stopped with result success, warning or cancelled)
+   *   (running, planned, scheduled, or stopped with result success, warning or cancelled; or
+   *   executed by another world), `NOT_AN_EXECUTOR` (a client-only world), `INVALID_PLAN`
    */
   async rollback(id: string): Promise<ExecutionPlan> {
     this.#assertStarted();
