@@ -6,6 +6,7 @@ import type { ExecutionPlan, PersistenceAdapter, RescueStrategy } from '../../sr
 import { Action, MemoryAdapter } from '../../src/index.js';
 import { SqliteAdapter } from '../../src/persistence/sqlite/index.js';
 import { ManagedClock } from '../../src/testing/index.js';
+import { useTestDatabase } from '../helpers/postgres.js';
 import {
   deferred,
   expectFlowlineError,
@@ -18,7 +19,8 @@ import {
 /*
  * Compensation (sagas): `world.rollback` and the rescue strategy `rollback` run the `compensate()`
  * of every action whose run step succeeded, latest first, each as a step of its own; the plan then
- * ends stopped/cancelled. Every scenario runs on the memory adapter and on a real SQLite file.
+ * ends stopped/cancelled. Every scenario runs on the memory adapter, on a real SQLite file and on
+ * PostgreSQL (the test setup's embedded server).
  */
 
 const dirs: string[] = [];
@@ -43,6 +45,8 @@ let journal: string[] = [];
 /** How the failing action ends its run, and how many times `Charge.compensate` fails first. */
 let brokenStrategy: RescueStrategy = 'pause';
 let chargeUndoFailures = 0;
+/** When set, `Charge.compensate` waits for it. */
+let chargeUndoGate: Promise<void> | undefined;
 
 class Reserve extends Action<{ sku: string }, { reservation: string }> {
   run() {
@@ -61,6 +65,7 @@ class Charge extends Action<{ amount: number }, { chargeId: string }> {
     this.output.chargeId = 'ch-1';
   }
   async compensate() {
+    if (chargeUndoGate !== undefined) await chargeUndoGate;
     if (chargeUndoFailures > 0) {
       chargeUndoFailures--;
       journal.push('undo-failed:Charge');
@@ -128,13 +133,21 @@ function fresh(strategy: RescueStrategy = 'pause', failures = 0): void {
   journal = [];
   brokenStrategy = strategy;
   chargeUndoFailures = failures;
+  chargeUndoGate = undefined;
 }
 
 function compensateSteps(plan: ExecutionPlan) {
   return plan.steps.filter((step) => step.phase === 'compensate');
 }
 
-for (const [store, adapter] of stores) {
+for (const [store, adapter] of stores) scenarios(store, adapter);
+
+describe('on PostgreSQL', () => {
+  const db = useTestDatabase();
+  scenarios('PostgreSQL', () => db.freshAdapter());
+});
+
+function scenarios(store: string, adapter: () => PersistenceAdapter): void {
   describe(`compensation on ${store}`, () => {
     it('rolling back a paused plan compensates each succeeded run step once, latest first, and stops it cancelled', async () => {
       fresh();
@@ -271,6 +284,36 @@ for (const [store, adapter] of stores) {
       });
     });
 
+    it('a rollback paused while a compensation runs lets it finish, then resume goes on with the next', async () => {
+      fresh();
+      const gate = deferred();
+      chargeUndoGate = gate.promise;
+      await withWorld({ actions, adapter: adapter() }, async (world) => {
+        const paused = await world.trigger(Order).finished;
+        const compensating = nextEvent(
+          world,
+          'step:state',
+          (e) => e.phase === 'compensate' && e.state === 'running',
+        );
+        const rollback = world.rollback(paused.id);
+        await compensating;
+        // pause() resolves once the plan is paused, which waits for the running compensation.
+        const pausing = world.pause(paused.id);
+        gate.resolve();
+        await pausing;
+        const halfway = await rollback;
+        expect([halfway.state, halfway.result]).toEqual(['paused', 'pending']);
+        expect(stepOf(halfway, 'Charge', 'compensate').state).toBe('success');
+        expect(stepOf(halfway, 'Reserve', 'compensate').state).toBe('pending');
+        const done = await world.resume(paused.id);
+        expect([done.state, done.result]).toEqual(['stopped', 'cancelled']);
+        expect(journal.filter((entry) => entry.startsWith('undo'))).toEqual([
+          'undo:Charge:ch-1',
+          'undo:Reserve:r-book',
+        ]);
+      });
+    });
+
     it('skipping a failed compensation lets the rollback go on without it', async () => {
       fresh('pause', 2);
       await withWorld({ actions, adapter: adapter() }, async (world) => {
@@ -347,6 +390,47 @@ for (const [store, adapter] of stores) {
           expect(journal).toEqual(['undo:Undoable']);
         },
       );
+    });
+
+    it('rolling back a plan paused by hand cancels its suspended step (asking its action to stop) and compensates what succeeded', async () => {
+      fresh();
+      const cancels: boolean[] = [];
+      class Awaits extends Action {
+        run() {
+          this.suspend();
+        }
+        cancel(force: boolean) {
+          cancels.push(force);
+        }
+      }
+      class Done extends Action {
+        run() {}
+        compensate() {
+          journal.push('undo:Done');
+        }
+      }
+      class Both extends Action {
+        override plan() {
+          this.planAction(Done);
+          this.planAction(Awaits);
+        }
+      }
+      await withWorld({ actions: [Both, Done, Awaits], adapter: adapter() }, async (world) => {
+        const waiting = nextEvent(world, 'step:state', (e) => e.state === 'suspended');
+        const triggered = world.trigger(Both);
+        await waiting;
+        await world.pause(triggered.id);
+        const plan = await world.rollback(triggered.id);
+        expect([plan.state, plan.result]).toEqual(['stopped', 'cancelled']);
+        expect(cancels).toEqual([false]);
+        expect(stepOf(plan, 'Awaits', 'run').state).toBe('cancelled');
+        expect(journal).toEqual(['undo:Done']);
+        // Events sent to the cancelled step are refused.
+        const refused = await rejectionOf(
+          world.event(plan.id, stepOf(plan, 'Awaits', 'run').id, 'late'),
+        );
+        expectFlowlineError(refused, 'STEP_NOT_SUSPENDED');
+      });
     });
 
     it('rolls back a plan stopped with an error, and refuses plans it cannot roll back', async () => {
