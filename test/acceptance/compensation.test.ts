@@ -314,6 +314,30 @@ function scenarios(store: string, adapter: () => PersistenceAdapter): void {
       });
     });
 
+    it('halting a rollback cancels the compensations that have not run', async () => {
+      fresh();
+      const gate = deferred();
+      chargeUndoGate = gate.promise;
+      await withWorld({ actions, adapter: adapter() }, async (world) => {
+        const paused = await world.trigger(Order).finished;
+        const compensating = nextEvent(
+          world,
+          'step:state',
+          (e) => e.phase === 'compensate' && e.state === 'running',
+        );
+        const rollback = world.rollback(paused.id);
+        await compensating;
+        const halting = world.halt(paused.id);
+        gate.resolve();
+        await halting;
+        const plan = await rollback;
+        expect([plan.state, plan.result]).toEqual(['stopped', 'cancelled']);
+        expect(stepOf(plan, 'Charge', 'compensate').state).toBe('success');
+        expect(stepOf(plan, 'Reserve', 'compensate').state).toBe('cancelled');
+        expect(journal).not.toContain('undo:Reserve:r-book');
+      });
+    });
+
     it('skipping a failed compensation lets the rollback go on without it', async () => {
       fresh('pause', 2);
       await withWorld({ actions, adapter: adapter() }, async (world) => {
