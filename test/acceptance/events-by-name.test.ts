@@ -93,7 +93,7 @@ class GatedShipment extends Action {
 }
 
 /** Collects every shipment notice until it has `count`, one per wake-up. */
-class CollectNotices extends Action<{ count: number }, { notices: JsonValue[] }> {
+class CollectNotices extends Action<{ count: number }, { notices?: JsonValue[] }> {
   run(event?: JsonValue) {
     if (event !== undefined) this.output.notices = [...(this.output.notices ?? []), event];
     if ((this.output.notices?.length ?? 0) < this.input.count) {
@@ -103,7 +103,7 @@ class CollectNotices extends Action<{ count: number }, { notices: JsonValue[] }>
 }
 
 /** Times out once, then waits again for the same name without a timeout. */
-class RetryWait extends Action<object, { timeouts: number; tracking?: string }> {
+class RetryWait extends Action<object, { timeouts?: number; tracking?: string }> {
   run(event?: JsonValue) {
     seen.runs.push(event);
     seen.probe.poke();
