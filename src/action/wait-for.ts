@@ -60,8 +60,17 @@ export function checkMessageName(value: unknown, where: string): asserts value i
   const shown = typeof value === 'string' && value.length > 60 ? `${value.slice(0, 60)}…` : value;
   throw new FlowlineError(
     ErrorCode.INVALID_ARGUMENT,
-    `${where}: the message name ${problem}, got ${describeValue(shown)}`,
+    `${where}: the message name ${problem}, got ${describe(shown)}`,
   );
+}
+
+/** {@link describeValue}, for a value that may throw when looked at (a revoked Proxy). */
+function describe(value: unknown): string {
+  try {
+    return describeValue(value);
+  } catch {
+    return 'an object';
+  }
 }
 
 /**
@@ -71,10 +80,10 @@ export function checkMessageName(value: unknown, where: string): asserts value i
  * @internal
  */
 export function checkSuspendOptions(value: unknown, where: string): SuspendOptions {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (typeof value !== 'object' || value === null) {
     throw new FlowlineError(
       ErrorCode.INVALID_ARGUMENT,
-      `${where}: suspend() takes a callback or { waitFor, timeoutMs? }, got ${describeValue(value)}`,
+      `${where}: suspend() takes a callback or { waitFor, timeoutMs? }, got ${describe(value)}`,
     );
   }
   const { waitFor, timeoutMs } = value as { waitFor?: unknown; timeoutMs?: unknown };
@@ -89,7 +98,7 @@ export function checkSuspendOptions(value: unknown, where: string): SuspendOptio
     throw new FlowlineError(
       ErrorCode.INVALID_ARGUMENT,
       `${where}: suspend({ timeoutMs }) must be a number of ms from 0 to ${MAX_WAIT_TIMEOUT_MS}, got ` +
-        describeValue(timeoutMs),
+        describe(timeoutMs),
     );
   }
   return timeoutMs === undefined ? { waitFor } : { waitFor, timeoutMs };
