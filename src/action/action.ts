@@ -7,9 +7,9 @@ import { binder } from './context.js';
 import type { StepLog } from './step-log.js';
 import type { SuspendedAction } from './suspend.js';
 import type { TimeoutEvent } from './timeouts.js';
-import type { SuspendOptions } from './wait-for.js';
 import { isTimeoutEvent, timeoutEvent } from './timeouts.js';
 import type { ActionClass, AnyAction, PlanArgs, Planned, RescueStrategy } from './types.js';
+import type { SuspendOptions } from './wait-for.js';
 
 /** The key of {@link Action}'s brand: registered, so the same in every copy of Flowline. */
 const ACTION_BRAND: unique symbol = Symbol.for('flowline.Action');

@@ -1,8 +1,8 @@
 /**
  * The World façade and its parts: options, the typed event hub, the planner, the plan reader,
- * scheduled plans and the scheduler (delayed and chained plans), event and message delivery, singleton locks,
- * plan hooks, the sub-plan tracker, and the coordinator (world registry, heartbeats, invalidation
- * of dead worlds).
+ * scheduled plans and the scheduler (delayed and chained plans), event and message delivery,
+ * singleton locks, plan hooks, the sub-plan tracker, and the coordinator (world registry,
+ * heartbeats, invalidation of dead worlds).
  */
 export * from './assembly.js';
 export * from './coordinator.js';
