@@ -46,6 +46,7 @@ export type {
   SubPlansBatch,
   SubPlansOutput,
   SuspendedAction,
+  SuspendOptions,
   TimeoutEvent,
 } from './action/index.js';
 export { ErrorCode, FlowlineError } from './errors.js';
@@ -76,6 +77,7 @@ export type {
   SequenceFlow,
   StepAttempt,
   StepRecord,
+  StepWait,
 } from './plan/index.js';
 export { MAX_JSON_DEPTH, PlanResult, PlanState, SCHEMA_VERSION, StepState } from './plan/index.js';
 export type {

@@ -9,6 +9,7 @@ import type { SuspendedAction } from './suspend.js';
 import type { TimeoutEvent } from './timeouts.js';
 import { isTimeoutEvent, timeoutEvent } from './timeouts.js';
 import type { ActionClass, AnyAction, PlanArgs, Planned, RescueStrategy } from './types.js';
+import type { SuspendOptions } from './wait-for.js';
 
 /** The key of {@link Action}'s brand: registered, so the same in every copy of Flowline. */
 const ACTION_BRAND: unique symbol = Symbol.for('flowline.Action');
@@ -103,6 +104,14 @@ export class Action<
   /** The execution plan this action belongs to. */
   get executionPlanId(): string {
     return this.#bound('executionPlanId').planId;
+  }
+
+  /**
+   * The step being executed: readable in `run()` (and `finalize()`) before suspending, so that a
+   * callback URL naming the step can be built first. Elsewhere it throws `PHASE_MISUSE`.
+   */
+  get stepId(): number {
+    return this.#executing('stepId').stepId;
   }
 
   /** The action's input (set by `planSelf`; output references resolved when running). */
@@ -225,8 +234,20 @@ export class Action<
    *
    * @param callback - called right away with the {@link SuspendedAction} handle
    */
-  suspend(callback?: (handle: SuspendedAction) => void): never {
-    return this.#executing('suspend').suspend(callback);
+  suspend(callback?: (handle: SuspendedAction) => void): never;
+  /**
+   * Ends this `run` call and suspends the step until a message named `options.waitFor` is sent to
+   * its plan (`world.send(planId, name, payload)`): `run(payload)` is then called. A message sent
+   * before the step waits was kept and is delivered at once. With `timeoutMs`, `run` receives a
+   * {@link TimeoutEvent} (see {@link Action.isTimeout}) when no message came in time. The wait is
+   * stored with the step: it survives a restart.
+   *
+   * @param options - the message name and an optional timeout
+   * @throws FlowlineError `INVALID_ARGUMENT` for a bad name or timeout (the `run` call fails)
+   */
+  suspend(options: SuspendOptions): never;
+  suspend(how?: ((handle: SuspendedAction) => void) | SuspendOptions): never {
+    return this.#executing('suspend').suspend(how);
   }
 
   /**

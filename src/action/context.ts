@@ -1,6 +1,7 @@
 import type { ExecutionPlan, JsonObject, JsonValue } from '../plan/records.js';
 import type { StepLog } from './step-log.js';
 import type { SuspendedAction } from './suspend.js';
+import type { SuspendOptions } from './wait-for.js';
 import type { ActionClass, AnyAction, Planned } from './types.js';
 
 /**
@@ -27,7 +28,10 @@ export interface PlanningScope {
  * @internal
  */
 export interface ExecutionScope {
-  suspend(callback?: (handle: SuspendedAction) => void): never;
+  /** Suspends the step: with a callback (or nothing), or waiting for a message by name. */
+  suspend(how?: ((handle: SuspendedAction) => void) | SuspendOptions): never;
+  /** The step being executed. */
+  readonly stepId: number;
   /** Sends `payload` to this step `delayMs` after now on the world's clock, if the call suspends. */
   planEvent(payload: JsonValue, delayMs: number): void;
   readonly signal: AbortSignal;

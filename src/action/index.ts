@@ -1,7 +1,7 @@
 /**
  * What users extend and the engine calls: the Action base class and its phases, PollingAction and
  * SubPlansAction, output references (the typed proxy), middleware, execution-plan hooks,
- * per-class step options (timeout, retry), step logs, suspend handles, the action registry, and
+ * per-class step options (timeout, retry), step logs, suspend handles and named waits, the action registry, and
  * the control events the engine sends steps.
  */
 export * from './action.js';
@@ -18,3 +18,4 @@ export * from './sub-plans-action.js';
 export * from './suspend.js';
 export * from './timeouts.js';
 export * from './types.js';
+export * from './wait-for.js';

@@ -7,13 +7,22 @@ import { ControlEvent, controlEvent, isControlEvent } from './control-events.js'
  */
 export interface TimeoutEvent {
   readonly $flowline: 'timeout';
-  /** The delay given to `scheduleTimeout`, in ms. */
+  /** The delay given to `scheduleTimeout` (or `suspend({ timeoutMs })`), in ms. */
   readonly afterMs: number;
+  /** The message name of a `suspend({ waitFor, timeoutMs })` that timed out. */
+  readonly waitFor?: string;
 }
 
-/** The payload `scheduleTimeout(ms)` plans. @internal */
-export function timeoutEvent(afterMs: number): JsonObject {
-  return controlEvent(ControlEvent.timeout, { afterMs });
+/**
+ * The payload `scheduleTimeout(ms)` plans, or (with `waitFor`) the one a named wait ends with.
+ *
+ * @internal
+ */
+export function timeoutEvent(afterMs: number, waitFor?: string): JsonObject {
+  return controlEvent(
+    ControlEvent.timeout,
+    waitFor === undefined ? { afterMs } : { afterMs, waitFor },
+  );
 }
 
 /** Whether an event is the one `scheduleTimeout` planned. @internal */

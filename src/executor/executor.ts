@@ -86,6 +86,11 @@ export interface Executor {
    */
   deliver(event: EventEnvelope): Promise<boolean>;
   /**
+   * A message named `name` was kept for a plan (`world.send`): when the plan is executed here, its
+   * suspended steps waiting for that name are woken, and one of them takes the message.
+   */
+  offerMessage(planId: string, name: string): void;
+  /**
    * Stops starting steps of a plan it runs; steps running now finish, suspended ones stay
    * suspended.
    *

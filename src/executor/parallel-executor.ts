@@ -313,6 +313,7 @@ export class ParallelExecutor implements Executor {
       // Timers a dead world had planned for this step are gone; its class may ask to be nudged.
       const nudge = how !== 'start' ? rt.classes[step.actionId - 1]?.recoveryEvent : undefined;
       if (nudge !== undefined) await steps.enqueueOwn(rt, step.id, nudge);
+      steps.resumeWait(rt, step);
       steps.wake(rt, step.id);
     }
     if (director.finished && startsSteps(rt.mode)) this.#finalize?.start(rt);
@@ -321,6 +322,10 @@ export class ParallelExecutor implements Executor {
 
   deliver(event: EventEnvelope): Promise<boolean> {
     return this.#running().deliver(event);
+  }
+
+  offerMessage(planId: string, name: string): void {
+    this.#running().offerMessage(planId, name);
   }
 
   async pause(planId: string): Promise<ExecutionPlan> {

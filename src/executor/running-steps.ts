@@ -8,7 +8,7 @@ import { resolveReferences } from '../plan/serialization.js';
 import { stepsToSkip } from '../plan/skip.js';
 import { acceptsEvents, isStepDone } from '../plan/states.js';
 import type { StepState } from '../plan/states.js';
-import type { EventEnvelope } from '../persistence/adapter.js';
+import type { EventEnvelope, MessageEnvelope } from '../persistence/adapter.js';
 import { isoNow } from '../shared/clock.js';
 import type { Executions } from './executions.js';
 import { scoped } from './executions.js';
@@ -17,6 +17,7 @@ import { combineStrategies, rescueStrategyOf } from './rescue.js';
 import { startsSteps, wakesSuspended } from './runtime-mode.js';
 import type { Outcome } from './step-runner.js';
 import { invokePhase } from './step-runner.js';
+import { NamedWaits, isMessage } from './named-waits.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** What running steps needs of the finalize phase. @internal */
@@ -40,6 +41,7 @@ export interface FinalizeSteps {
  */
 export class RunningSteps {
   readonly #pool: WorkerPool;
+  readonly #waits: NamedWaits;
 
   constructor(
     private readonly executions: Executions,
@@ -50,6 +52,8 @@ export class RunningSteps {
     this.#pool = new WorkerPool(concurrency, (error) => {
       logger.error('a step job failed outside its plan', { error });
     });
+    const { adapter, clock } = executions.ctx;
+    this.#waits = new NamedWaits(adapter, clock, logger, executions.closing);
   }
 
   /** Resolves once no step job is queued or running. */
@@ -92,6 +96,28 @@ export class RunningSteps {
     if (state === 'suspended') this.wake(rt, step.id);
     else if (state !== 'running') await this.#dropEvents(rt, step);
     return true;
+  }
+
+  /**
+   * A message named `name` was kept for a plan: wakes its suspended steps that wait for that name
+   * when the plan is executed here (one of them takes it; the others find nothing and wait on).
+   */
+  offerMessage(planId: string, name: string): void {
+    const rt = this.executions.running.get(planId);
+    if (rt === undefined) return;
+    for (const stepId of rt.suspended) {
+      if (rt.step(stepId).waitFor?.name === name) this.wake(rt, stepId);
+    }
+  }
+
+  /**
+   * A suspended step taken into execution here: re-arms the deadline of its named wait, if any
+   * (the step is woken by the caller, which finds the messages kept meanwhile).
+   */
+  resumeWait(rt: PlanRuntime, step: StepRecord): void {
+    this.#waits.arm(rt.id, step, rt.haltSignal, () => {
+      this.wake(rt, step.id);
+    });
   }
 
   /** Queues an event for a step of a plan this world is taking into execution. */
@@ -201,17 +227,19 @@ export class RunningSteps {
       return;
     }
     const event = await this.executions.ctx.adapter.takeEvent(rt.id, stepId);
+    // A step waiting by name takes a kept message, or its timeout once due.
+    const named = event === undefined ? await this.#waits.take(rt.id, step) : undefined;
     rt.waking.delete(stepId);
-    if (event === undefined) {
+    if (event === undefined && named === undefined) {
       // An event may have been stored while we looked (its deliver saw the wake-up under way).
       if (rt.rewake.delete(stepId)) this.wake(rt, stepId);
       this.executions.afterChange(rt);
       return;
     }
     rt.rewake.delete(stepId);
-    rt.inbox.set(stepId, (rt.inbox.get(stepId) ?? 1) - 1);
+    if (event !== undefined) rt.inbox.set(stepId, (rt.inbox.get(stepId) ?? 1) - 1);
     rt.suspended.delete(stepId);
-    await this.#runStep(rt, step, ['suspended'], event);
+    await this.#runStep(rt, step, ['suspended'], event ?? named);
   }
 
   /** Claims a step, calls the action, commits how it ended and moves the plan on. */
@@ -219,7 +247,7 @@ export class RunningSteps {
     rt: PlanRuntime,
     step: StepRecord,
     from: StepState[],
-    event: EventEnvelope | undefined,
+    event: EventEnvelope | MessageEnvelope | undefined,
   ): Promise<void> {
     const executions = this.executions;
     const ctx = executions.ctx;
@@ -229,11 +257,20 @@ export class RunningSteps {
       ctx.logger.warn(
         `step ${step.id} of plan ${rt.id} was claimed elsewhere; not running it here`,
       );
-      if (event !== undefined) await ctx.adapter.enqueueEvent(event);
+      if (event !== undefined) {
+        await (isMessage(event)
+          ? ctx.adapter.enqueueMessage(event)
+          : ctx.adapter.enqueueEvent(event));
+      }
       executions.afterChange(rt);
       return;
     }
     rt.setStep(step, 'running', at);
+    // The named wait, if any, is over: the step runs again.
+    if (step.waitFor !== undefined) {
+      delete step.waitFor;
+      this.#waits.disarm(rt.id, step.id);
+    }
     rt.events.flush();
     rt.active++;
     const action = rt.action(step.actionId);
@@ -282,6 +319,9 @@ export class RunningSteps {
     } else {
       rt.setStep(step, outcome.kind, end);
     }
+    if (outcome.kind === 'suspended' && outcome.waitFor !== undefined) {
+      step.waitFor = outcome.waitFor;
+    }
     if (outcome.attempts !== undefined) step.attempts = outcome.attempts;
     if (outcome.progress !== undefined) step.progress = outcome.progress;
     try {
@@ -298,7 +338,11 @@ export class RunningSteps {
     }
     if (outcome.kind === 'suspended') {
       rt.suspended.add(step.id);
-      if (rt.inboxCount(step.id) > 0) this.wake(rt, step.id);
+      if (step.waitFor !== undefined) {
+        // It may find a message kept before it waited, or a deadline already passed.
+        this.resumeWait(rt, step);
+        this.wake(rt, step.id);
+      } else if (rt.inboxCount(step.id) > 0) this.wake(rt, step.id);
     } else {
       if (rt.inboxCount(step.id) > 0) await this.#dropEvents(rt, step);
       if (outcome.kind === 'success') this.onDone(rt, [step]);

@@ -15,10 +15,12 @@ import type { MiddlewareStack } from '../action/middleware.js';
 import { compose, usesHook } from '../action/middleware.js';
 import type { SuspendedAction } from '../action/suspend.js';
 import { SuspendSignal } from '../action/suspend.js';
+import type { SuspendOptions } from '../action/wait-for.js';
+import { checkSuspendOptions } from '../action/wait-for.js';
 import type { ActionClass, AnyAction } from '../action/types.js';
 import { ErrorCode, FlowlineError, serializeError, textOf, toError } from '../errors.js';
 import type { StepLogLine } from '../plan/records.js';
-import type { JsonObject, JsonValue, StepAttempt } from '../plan/records.js';
+import type { JsonObject, JsonValue, StepAttempt, StepWait } from '../plan/records.js';
 import { cloneJson, toJson, toJsonObject } from '../plan/serialization.js';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import type { SubPlanService } from './executor.js';
@@ -40,7 +42,12 @@ interface OutcomeExtras {
 /** How one execution of a phase ended. @internal */
 export type Outcome = (
   | { readonly kind: 'success'; readonly output: JsonObject }
-  | { readonly kind: 'suspended'; readonly output: JsonObject }
+  | {
+      readonly kind: 'suspended';
+      readonly output: JsonObject;
+      /** What the step waits for by name (`suspend({ waitFor })`); absent otherwise. */
+      readonly waitFor?: StepWait;
+    }
   | { readonly kind: 'error'; readonly error: unknown; readonly output: JsonObject }
 ) &
   OutcomeExtras;
@@ -77,6 +84,7 @@ export interface PhaseCall {
 interface Result {
   kind: Outcome['kind'];
   output: JsonObject;
+  waitFor?: StepWait;
   error?: unknown;
   logs?: StepLogLine[];
   attempts?: StepAttempt[];
@@ -185,7 +193,14 @@ class CallScope implements ExecutionScope {
     private readonly shared: LogLines | undefined,
   ) {}
 
-  suspend(callback?: (handle: SuspendedAction) => void): never {
+  /** What the call waits for by name, when it suspended with `{ waitFor }`. */
+  waitFor: StepWait | undefined;
+
+  get stepId(): number {
+    return this.call.stepId;
+  }
+
+  suspend(how?: ((handle: SuspendedAction) => void) | SuspendOptions): never {
     const call = this.call;
     if (call.phase !== 'run') {
       throw new FlowlineError(ErrorCode.PHASE_MISUSE, 'suspend() is only available in run()', {
@@ -193,8 +208,11 @@ class CallScope implements ExecutionScope {
         stepId: call.stepId,
       });
     }
+    const callback = typeof how === 'function' || how === undefined ? how : undefined;
+    const wait = callback === how ? undefined : stepWait(call, how);
     if (!this.over) {
       this.suspended = true;
+      this.waitFor = wait;
       callback?.({
         executionPlanId: call.planId,
         stepId: call.stepId,
@@ -380,11 +398,25 @@ async function attempt(
     } else {
       result = { kind: scope.suspended ? 'suspended' : 'success', output: stored };
       if (progress !== undefined) result.progress = progress;
+      if (scope.suspended && scope.waitFor !== undefined) result.waitFor = scope.waitFor;
     }
   } catch (error) {
     result = { kind: 'error', error, output: call.output };
   }
   return scope.finish(result);
+}
+
+/**
+ * The wait `suspend(options)` asks for, its deadline measured from now on the world's clock.
+ *
+ * @throws FlowlineError `INVALID_ARGUMENT` for bad options (the run call then fails)
+ */
+function stepWait(call: PhaseCall, options: unknown): StepWait {
+  const where = `${call.className} in step ${call.stepId} of plan ${call.planId}`;
+  const { waitFor, timeoutMs } = checkSuspendOptions(options, where);
+  if (timeoutMs === undefined) return { name: waitFor };
+  const deadline = new Date(call.clock.now() + timeoutMs).toISOString();
+  return { name: waitFor, timeoutMs, deadline };
 }
 
 /** Whether a thrown value is `suspend()`'s signal; `false` for anything, even a revoked Proxy. */

@@ -133,6 +133,26 @@ export interface EventEnvelope {
   readonly invalid?: UnreadableRecord;
 }
 
+/**
+ * A message sent to a plan by name (`world.send(planId, name, payload)`), kept until a run step of
+ * the plan that waits for that name (`suspend({ waitFor: name })`) takes it.
+ */
+export interface MessageEnvelope {
+  /** Unique id: enqueueing the same id again keeps one message. */
+  readonly id: string;
+  readonly planId: string;
+  /** The message name (non-empty, at most 256 characters, no U+0000 or lone surrogates). */
+  readonly name: string;
+  readonly payload: JsonValue;
+  /** ISO time it was accepted. */
+  readonly createdAt: string;
+  /**
+   * Set on a message taken from a row that could not be read (see {@link UnreadableRecord}); its
+   * payload is then `null`. The world drops such a message with an error log and takes the next one.
+   */
+  readonly invalid?: UnreadableRecord;
+}
+
 /** The conditional move that starts a step. */
 export interface StepClaim {
   readonly planId: string;
@@ -191,6 +211,18 @@ export interface PersistenceAdapter {
   takeEvent(planId: string, stepId: number): Promise<EventEnvelope | undefined>;
   /** Removes every event queued for a step and returns them (unreadable ones marked `invalid`). */
   dropEvents(planId: string, stepId: number): Promise<EventEnvelope[]>;
+  /**
+   * Keeps a message sent to a plan by name, durably on a durable store, after the messages already
+   * kept for that plan and name. Idempotent by `message.id`: a message with the id of one still
+   * kept is ignored (so a retried call keeps one copy).
+   */
+  enqueueMessage(message: MessageEnvelope): Promise<void>;
+  /**
+   * Removes and returns the oldest message kept for a plan and name (first in, first out), or
+   * `undefined`; atomically, so two callers never take the same message. One that cannot be read is
+   * removed and returned marked `invalid` (see `readMessageEnvelope`).
+   */
+  takeMessage(planId: string, name: string): Promise<MessageEnvelope | undefined>;
 
   /**
    * The delayed-plan record of a plan, or `undefined`; one that cannot be read rejects with

@@ -12,6 +12,7 @@ export type {
   DelayedPlanRecord,
   EventEnvelope,
   LockRecord,
+  MessageEnvelope,
   PersistenceAdapter,
   PlanDependency,
   PlanFilter,
@@ -32,6 +33,7 @@ export type {
   PlanRecord,
   StepAttempt,
   StepRecord,
+  StepWait,
 } from '../plan/records.js';
 export { SCHEMA_VERSION } from '../plan/records.js';
 export type { PlanResult, PlanState, StepState, Phase } from '../plan/states.js';
@@ -45,6 +47,7 @@ export {
   readDelayedPlanRecord,
   readEventEnvelope,
   readLockRecord,
+  readMessageEnvelope,
   readPlanIds,
   readPlanRecord,
   readStepLogLine,
@@ -57,6 +60,7 @@ export {
   delayedPlanRecordProblem,
   eventEnvelopeProblem,
   lockRecordProblem,
+  messageEnvelopeProblem,
   planRecordProblem,
   stepLogLineProblem,
   stepRecordProblem,

@@ -5,6 +5,7 @@ import type {
   DelayedPlanRecord,
   EventEnvelope,
   LockRecord,
+  MessageEnvelope,
   PersistenceAdapter,
   PlanDependency,
   PlanFilter,
@@ -23,6 +24,7 @@ import {
   readDelayedPlanRecord,
   readEventEnvelope,
   readLockRecord,
+  readMessageEnvelope,
   readPlanIds,
   readPlanRecord,
   readStepLogLine,
@@ -51,6 +53,9 @@ export class MemoryAdapter implements PersistenceAdapter {
   readonly #plans = new Map<string, PlanEntry>();
   readonly #order: string[] = [];
   readonly #events = new Map<string, EventEnvelope[]>();
+  /** Kept messages by plan id and name; the ids of every kept message, for idempotence. */
+  readonly #messages = new Map<string, MessageEnvelope[]>();
+  readonly #messageIds = new Set<string>();
   readonly #delayed = new Map<string, DelayedPlanRecord>();
   readonly #dependencies: PlanDependency[] = [];
   readonly #logs = new Map<string, StepLogLine[]>();
@@ -184,6 +189,26 @@ export class MemoryAdapter implements PersistenceAdapter {
     const queue = this.#events.get(key) ?? [];
     this.#events.delete(key);
     return queue.map((event) => readEventEnvelope(SOURCE, { planId, stepId }, event));
+  }
+
+  async enqueueMessage(message: MessageEnvelope): Promise<void> {
+    const stored = keyed(message, 'message');
+    if (this.#messageIds.has(stored.id)) return;
+    const key = JSON.stringify([stored.planId, stored.name]);
+    const queue = this.#messages.get(key) ?? [];
+    queue.push(stored);
+    this.#messages.set(key, queue);
+    this.#messageIds.add(stored.id);
+  }
+
+  async takeMessage(planId: string, name: string): Promise<MessageEnvelope | undefined> {
+    const key = JSON.stringify([planId, name]);
+    const queue = this.#messages.get(key);
+    const message = queue?.shift();
+    if (queue?.length === 0) this.#messages.delete(key);
+    if (message === undefined) return undefined;
+    this.#messageIds.delete(message.id);
+    return readMessageEnvelope(SOURCE, { planId, name }, message);
   }
 
   async loadDelayedPlan(planId: string): Promise<DelayedPlanRecord | undefined> {

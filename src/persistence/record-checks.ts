@@ -246,12 +246,24 @@ export function stepRecordProblem(value: unknown): string | undefined {
     if (requires !== undefined) return requires;
   }
   if (step.attempts !== undefined) {
-    return listProblem(step.attempts, 'attempts', 'attempt', (attempt) =>
+    const attempts = listProblem(step.attempts, 'attempts', 'attempt', (attempt) =>
       shapeProblem(attempt, attemptFields),
     );
+    if (attempts !== undefined) return attempts;
+  }
+  if (step.waitFor !== undefined) {
+    const wait = shapeProblem(step.waitFor, waitFields);
+    if (wait !== undefined) return `has a waitFor that ${wait}`;
   }
   return undefined;
 }
+
+/** A named wait (`StepRecord.waitFor`): a deadline that does not parse would never fire. */
+const waitFields: readonly Field[] = [
+  required('name', 'a non-empty string', isText),
+  optional('timeoutMs', 'a finite number', isFinite),
+  optional('deadline', 'an ISO time', isTime),
+];
 
 const eventFields: readonly Field[] = [
   required('id', 'a string', isString),
@@ -264,6 +276,19 @@ const eventFields: readonly Field[] = [
 /** The first problem of a queued event (`EventEnvelope`), or `undefined`. */
 export function eventEnvelopeProblem(value: unknown): string | undefined {
   return shapeProblem(value, eventFields);
+}
+
+const messageFields: readonly Field[] = [
+  required('id', 'a string', isString),
+  required('planId', 'a non-empty string', isText),
+  required('name', 'a non-empty string', isText),
+  required('payload', 'a JSON value', isPresent),
+  required('createdAt', 'a string', isString),
+];
+
+/** The first problem of a kept message (`MessageEnvelope`), or `undefined`. */
+export function messageEnvelopeProblem(value: unknown): string | undefined {
+  return shapeProblem(value, messageFields);
 }
 
 const worldFields: readonly Field[] = [

@@ -6,7 +6,7 @@
  * - one plan (`loadPlan`) or one delayed plan (`loadDelayedPlan`) that cannot be read rejects with
  *   FlowlineError `INVALID_PLAN` naming the store, the plan, the record and the field;
  * - a list or a queue (`findPlans`, `findWorlds`, `findLocks`, `findDueDelayedPlans`, `takeEvent`,
- *   `dropEvents`, `loadLogs`) never rejects because one row is unreadable: that row comes back as a
+ *   `dropEvents`, `takeMessage`, `loadLogs`) never rejects because one row is unreadable: that row comes back as a
  *   record marked `invalid`, holding what could be read (its key always, the values the SQL stores
  *   keep in columns of their own) and documented placeholders for the rest.
  *
@@ -21,6 +21,7 @@ import type {
   DelayedPlanRecord,
   EventEnvelope,
   LockRecord,
+  MessageEnvelope,
   StoredPlan,
   UnreadableRecord,
   WorldRecord,
@@ -32,6 +33,7 @@ import {
   eventEnvelopeProblem,
   isJsonObject,
   lockRecordProblem,
+  messageEnvelopeProblem,
   planRecordProblem,
   stepLogLineProblem,
   worldRecordProblem,
@@ -266,6 +268,42 @@ export function readEventEnvelope(
         ErrorCode.INVALID_PLAN,
         `${source}: an event queued for step ${stepId} of plan ${planId} cannot be read: it ${why}`,
         { planId, stepId },
+      ),
+    ),
+  };
+}
+
+/**
+ * A kept message as taken (`takeMessage`). One that cannot be read (or that names another plan or
+ * name than the queue it was in) comes back marked `invalid` (code `INVALID_PLAN`, with the plan)
+ * with payload `null`: the world logs and drops it, and takes the next message.
+ */
+export function readMessageEnvelope(
+  source: string,
+  key: { readonly planId: string; readonly name: string; readonly id?: unknown },
+  value: unknown,
+): MessageEnvelope {
+  const problem = problemOf(value, messageEnvelopeProblem);
+  const record = value as Record<string, unknown>;
+  if (problem === undefined && record.planId === key.planId && record.name === key.name) {
+    return value as MessageEnvelope;
+  }
+  const { planId, name } = key;
+  const why = problem ?? 'names another plan or name than the queue it was in';
+  const found = isJsonObject(value) ? value : {};
+  const id = [found.id, key.id].find((v): v is string => typeof v === 'string') ?? '';
+  return {
+    id,
+    planId,
+    name,
+    payload: null,
+    createdAt: '',
+    invalid: marker(
+      new FlowlineError(
+        ErrorCode.INVALID_PLAN,
+        `${source}: a message kept for plan ${planId} under the name ${JSON.stringify(name)} ` +
+          `cannot be read: it ${why}`,
+        { planId },
       ),
     ),
   };

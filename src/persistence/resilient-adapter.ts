@@ -26,6 +26,7 @@ const REPEATABLE = new Set<string>([
   'findPlans',
   'enqueueEvent',
   'dropEvents',
+  'enqueueMessage',
   'loadDelayedPlan',
   'findDueDelayedPlans',
   'findDependencies',

@@ -64,6 +64,22 @@ export interface StepRecord {
    * call of `run` / `finalize`, in order, with the error of each failed one.
    */
   attempts?: StepAttempt[];
+  /**
+   * What a suspended run step waits for, when its `run` called `suspend({ waitFor })`: kept with
+   * the step so that a world recovering the plan delivers kept messages and re-arms the timeout.
+   * Absent on a step that waits for nothing by name.
+   */
+  waitFor?: StepWait;
+}
+
+/** A named wait of a suspended run step (`this.suspend({ waitFor, timeoutMs })`). */
+export interface StepWait {
+  /** The message name the step waits for (`world.send(planId, name, payload)`). */
+  name: string;
+  /** The `timeoutMs` given to `suspend`, when there was one. */
+  timeoutMs?: number;
+  /** ISO time at which the wait times out (its suspension time plus `timeoutMs`). */
+  deadline?: string;
 }
 
 /** One attempt of a step execution (see `static retry`). */

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, it } from 'vitest';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import { registerCoordinationTests } from './suites/coordination.js';
+import { registerMessageTests } from './suites/messages.js';
 import { registerPlanTests } from './suites/plans.js';
 import { registerQueueTests } from './suites/queues.js';
 import { registerUnreadableRecordTests } from './suites/unreadable.js';
@@ -69,8 +70,8 @@ export interface AdapterConformanceOptions<A extends PersistenceAdapter = Persis
  *
  * Each test gets a fresh adapter from `makeAdapter`, started before and closed after the test.
  * The tests cover: batch writes (round trip, replacement by key, atomicity), `claimStep` (allowed
- * states, `startedAt`, racing callers), `findPlans` (filters, order, paging), event queues, delayed
- * plans, plan dependencies, step logs, the world registry, locks, forward compatibility of
+ * states, `startedAt`, racing callers), `findPlans` (filters, order, paging), event queues, messages by
+ * name, delayed plans, plan dependencies, step logs, the world registry, locks, forward compatibility of
  * stored records (`schemaVersion`, unknown fields), and records that cannot be read (checked when
  * read back with the `check*` and `read*` functions of `flowline/adapter`).
  *
@@ -168,6 +169,7 @@ export function runAdapterConformance<A extends PersistenceAdapter>(
 
     registerPlanTests(harness);
     registerQueueTests(harness);
+    registerMessageTests(harness);
     registerCoordinationTests(harness);
     registerUnreadableRecordTests(harness);
 

@@ -1,14 +1,15 @@
 /**
  * The World façade and its parts: options, the typed event hub, the planner, the plan reader,
- * scheduled plans and the scheduler (delayed and chained plans), event delivery, singleton locks,
- * plan hooks, the sub-plan tracker, and the coordinator (world registry, heartbeats, invalidation
- * of dead worlds).
+ * scheduled plans and the scheduler (delayed and chained plans), event and message delivery,
+ * singleton locks, plan hooks, the sub-plan tracker, and the coordinator (world registry,
+ * heartbeats, invalidation of dead worlds).
  */
 export * from './assembly.js';
 export * from './coordinator.js';
 export * from './delay.js';
 export * from './event-delivery.js';
 export * from './events.js';
+export * from './message-delivery.js';
 export * from './options.js';
 export * from './plan-hooks.js';
 export * from './plan-reader.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ActionRegistry } from '../action/registry.js';
+import { checkMessageName } from '../action/wait-for.js';
 import type { ActionClass, PlanArgs } from '../action/types.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { Executor } from '../executor/executor.js';
@@ -22,6 +23,7 @@ import { assembleWorld, executorContext } from './assembly.js';
 import { WorldLifecycle } from './lifecycle.js';
 import type { DelayOptions } from './delay.js';
 import { deliverEvent } from './event-delivery.js';
+import { sendMessage } from './message-delivery.js';
 import type { WorldEventListener, WorldEventMap } from './events.js';
 import type { ResolvedWorldOptions, WorldOptions } from './options.js';
 import { resolveWorldOptions } from './options.js';
@@ -365,6 +367,40 @@ export class World {
       createdAt: isoNow(this.#options.clock),
     });
     if (!delivery.accepted) throw delivery.error;
+  }
+
+  /**
+   * Sends a message by name to a plan: `run(payload)` of the step that waits for `name`
+   * (`this.suspend({ waitFor: name })`) is called. When no step waits for it yet, the message is
+   * kept (durably on a durable store) and delivered when one does: first in, first out per plan and
+   * name, one message per wake-up. Resolves once the message is kept.
+   *
+   * @example
+   * ```ts
+   * app.post('/carrier/:planId', async (req, res) => {
+   *   await world.send(req.params.planId, 'carrier.shipped', { tracking: req.body.tracking });
+   *   res.sendStatus(204);
+   * });
+   * ```
+   *
+   * @param id - the plan
+   * @param name - the message name: a non-empty string of at most 256 characters, without U+0000
+   *   or lone surrogates
+   * @param payload - plain data (concepts guide: values), else `UNSERIALIZABLE_VALUE`
+   * @throws FlowlineError `INVALID_ARGUMENT` (bad id or name), `UNSERIALIZABLE_VALUE`,
+   *   `PLAN_NOT_FOUND`, or `STEP_NOT_SUSPENDED` for a stopped plan; nothing is kept then
+   */
+  async send(id: string, name: string, payload: JsonValue): Promise<void> {
+    this.#assertStarted();
+    const planning = this.#known(id, 'world.send');
+    checkMessageName(name, 'world.send');
+    const stored = toJson(payload, `message ${JSON.stringify(name)} for plan ${id}`);
+    if (planning !== undefined) await planning;
+    await sendMessage(this.#adapter, this.#executor, this.#options.clock, {
+      planId: id,
+      name,
+      payload: stored,
+    });
   }
 
   /**

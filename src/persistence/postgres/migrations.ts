@@ -135,6 +135,20 @@ export const migrations: readonly Migration[] = [
         WHERE parent_plan_id IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'messages: messages sent to a plan by name, kept until a step waiting for it takes them',
+    sql: `
+      CREATE TABLE messages (
+        seq bigserial PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        plan_id text NOT NULL,
+        name text NOT NULL,
+        data jsonb NOT NULL
+      );
+      CREATE INDEX messages_name_seq_idx ON messages (plan_id, name, seq);
+    `,
+  },
 ];
 
 /** The newest version this code knows. */

@@ -5,6 +5,7 @@ import type {
   DelayedPlanRecord,
   EventEnvelope,
   LockRecord,
+  MessageEnvelope,
   PersistenceAdapter,
   PlanFilter,
   StepClaim,
@@ -15,6 +16,7 @@ import type {
 } from '../adapter.js';
 import type { PlanRecord } from '../../plan/records.js';
 import * as coordinator from './coordinator-queries.js';
+import * as messages from './message-queries.js';
 import { migrate } from './migrations.js';
 import type { PostgresAdapterOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
@@ -177,6 +179,16 @@ export class PostgresAdapter implements PersistenceAdapter {
   /** Removes every event queued for a step and returns them. */
   dropEvents(planId: string, stepId: number): Promise<EventEnvelope[]> {
     return queues.dropEvents(this.#db, planId, stepId);
+  }
+
+  /** Keeps a message sent to a plan by name, committed when the promise resolves. */
+  enqueueMessage(message: MessageEnvelope): Promise<void> {
+    return messages.enqueueMessage(this.#db, message);
+  }
+
+  /** Removes and returns the oldest message kept for a plan and name. */
+  takeMessage(planId: string, name: string): Promise<MessageEnvelope | undefined> {
+    return messages.takeMessage(this.#db, planId, name);
   }
 
   /** The delayed-plan record of a plan, or `undefined`. */

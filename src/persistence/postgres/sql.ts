@@ -12,6 +12,7 @@ export interface Tables {
   readonly actions: string;
   readonly steps: string;
   readonly events: string;
+  readonly messages: string;
   readonly delayedPlans: string;
   readonly dependencies: string;
   readonly stepLogs: string;
@@ -58,6 +59,7 @@ export function tablesIn(schema: string): Tables {
     actions: q('actions'),
     steps: q('steps'),
     events: q('events'),
+    messages: q('messages'),
     delayedPlans: q('delayed_plans'),
     dependencies: q('plan_dependencies'),
     stepLogs: q('step_logs'),

@@ -117,10 +117,28 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE parent_plan_id IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    description:
+      'messages: messages sent to a plan by name, kept until a step waiting for it takes them',
+    sql: `
+      CREATE TABLE flowline_messages (
+        seq     INTEGER PRIMARY KEY AUTOINCREMENT,    -- FIFO order, never reused
+        id      TEXT NOT NULL UNIQUE,
+        plan_id TEXT NOT NULL,
+        name    TEXT NOT NULL,
+        data    TEXT NOT NULL
+      );
+      CREATE INDEX flowline_messages_name ON flowline_messages (plan_id, name, seq);
+    `,
+  },
 ];
 
-/** The schema version this code builds and understands. */
-export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+/**
+ * The schema version this code builds and understands: the highest migration's (versions are
+ * merged from parallel branches, so the list's length is not relied upon).
+ */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
 
 /**
  * Brings the schema up to {@link LATEST_SCHEMA_VERSION}: every pending migration is applied, and

@@ -4,6 +4,7 @@ import type {
   DelayedPlanRecord,
   EventEnvelope,
   LockRecord,
+  MessageEnvelope,
   PersistenceAdapter,
   PlanFilter,
   StepClaim,
@@ -27,6 +28,7 @@ import {
   readDelayedPlanRecord,
   readEventEnvelope,
   readLockRecord,
+  readMessageEnvelope,
   readPlanIds,
   readPlanRecord,
   readStepLogLine,
@@ -160,6 +162,23 @@ export class SqliteAdapter implements PersistenceAdapter {
     rows.sort((a, b) => a.seq - b.seq);
     return rows.map((row) =>
       readEventEnvelope(this.#source, { planId, stepId, id: row.id }, parseStoredJson(row.data)),
+    );
+  }
+
+  async enqueueMessage(message: MessageEnvelope): Promise<void> {
+    await this.#submit('enqueueMessage', ({ s }) => {
+      s.insertMessage.run(message.id, message.planId, message.name, JSON.stringify(message));
+    });
+  }
+
+  async takeMessage(planId: string, name: string): Promise<MessageEnvelope | undefined> {
+    // One DELETE … RETURNING, as takeEvent: two takers never get the same message.
+    const row = await this.#submit('takeMessage', ({ s }) => s.takeMessage.get(planId, name));
+    if (row === undefined) return undefined;
+    return readMessageEnvelope(
+      this.#source,
+      { planId, name, id: row.id },
+      parseStoredJson(row.data),
     );
   }
 

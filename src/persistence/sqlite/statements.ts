@@ -54,6 +54,9 @@ export interface Statements {
   readonly insertEvent: Statement<[string, string, number, string]>;
   readonly takeEvent: Statement<[string, number], EventRow>;
   readonly dropEvents: Statement<[string, number], EventRow>;
+  /** Params: id, plan id, name, JSON record; a message whose id is kept already is ignored. */
+  readonly insertMessage: Statement<[string, string, string, string]>;
+  readonly takeMessage: Statement<[string, string], EventRow>;
   readonly upsertDelayed: Statement<[string, string, number, string]>;
   readonly deleteDelayed: Statement<[string]>;
   readonly selectDelayed: Statement<[string], DataRow>;
@@ -132,6 +135,16 @@ export function prepareStatements(db: Database.Database): Statements {
     ),
     dropEvents: db.prepare(
       'DELETE FROM flowline_events WHERE plan_id = ? AND step_id = ? RETURNING seq, id, data',
+    ),
+    insertMessage: db.prepare(
+      `INSERT INTO flowline_messages (id, plan_id, name, data) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    takeMessage: db.prepare(
+      `DELETE FROM flowline_messages
+        WHERE seq = (SELECT seq FROM flowline_messages
+                      WHERE plan_id = ? AND name = ? ORDER BY seq LIMIT 1)
+       RETURNING seq, id, data`,
     ),
     upsertDelayed: db.prepare(
       `INSERT INTO flowline_delayed_plans (plan_id, start_at, frozen, data) VALUES (?, ?, ?, ?)

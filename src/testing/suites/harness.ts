@@ -11,6 +11,8 @@ import type { PlanFixture } from '../fixtures.js';
  * - `findPlans`: filters, newest-first order, paging
  * - `forwardCompatibility`: `schemaVersion` and unknown fields survive unchanged
  * - `events`: per-step event queues (`enqueueEvent`, `takeEvent`, `dropEvents`)
+ * - `messages`: messages kept by plan and name (`enqueueMessage`, `takeMessage`), and the
+ *   `waitFor` of step records
  * - `delayedPlans`: delayed-plan records and `findDueDelayedPlans`
  * - `dependencies`: plan dependencies (`findDependencies`, `findDependents`)
  * - `logs`: step log lines (`appendLogs`, `loadLogs`)
@@ -26,6 +28,7 @@ export type ConformanceGroup =
   | 'findPlans'
   | 'forwardCompatibility'
   | 'events'
+  | 'messages'
   | 'delayedPlans'
   | 'dependencies'
   | 'logs'

@@ -57,7 +57,7 @@ describe('PostgresAdapter migration 2 (parent columns)', () => {
     await adapter.start();
 
     const versions = await db.query(`SELECT version FROM ${schema}.migrations ORDER BY version`);
-    expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(versions).toEqual(migrations.map(({ version }) => ({ version })));
     const columns = await db.query<{ id: string; parent_plan_id: string; parent_step_id: string }>(
       `SELECT id, parent_plan_id, parent_step_id::int FROM ${schema}.plans ORDER BY seq`,
     );

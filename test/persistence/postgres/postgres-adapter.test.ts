@@ -3,7 +3,7 @@ import type { Server, Socket } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { Action, World, silentLogger } from '../../../src/index.js';
-import { LATEST_MIGRATION } from '../../../src/persistence/postgres/migrations.js';
+import { LATEST_MIGRATION, migrations } from '../../../src/persistence/postgres/migrations.js';
 import { PostgresAdapter } from '../../../src/persistence/postgres/index.js';
 import type { PostgresAdapterOptions } from '../../../src/persistence/postgres/index.js';
 import { fixtureBatch, makePlanFixture } from '../../../src/testing/index.js';
@@ -146,9 +146,8 @@ describe('PostgresAdapter migrations', () => {
     const rows = await db.query<{ version: number; n: number }>(
       `SELECT version, count(*)::int AS n FROM ${schema}.migrations GROUP BY version ORDER BY 1`,
     );
-    expect(rows).toEqual(
-      Array.from({ length: LATEST_MIGRATION }, (_, i) => ({ version: i + 1, n: 1 })),
-    );
+    // Every known migration once (versions come from parallel branches: not assumed contiguous).
+    expect(rows).toEqual(migrations.map(({ version }) => ({ version, n: 1 })));
     await adapters[0]!.write(fixtureBatch(makePlanFixture('p1')));
     expect((await adapters[4]!.loadPlan('p1'))?.plan.id).toBe('p1');
   });

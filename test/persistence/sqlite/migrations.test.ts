@@ -75,7 +75,7 @@ describe('SqliteAdapter migration 2 (parent columns)', () => {
     const adapter = await started();
 
     const versions = withRaw((db) => db.prepare('SELECT version FROM flowline_migrations').all());
-    expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(versions).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
     const columns = withRaw((db) =>
       db
         .prepare('SELECT id, parent_plan_id, parent_step_id FROM flowline_plans ORDER BY seq')

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FlowlineError } from '../../../src/errors.js';
 import type { SqliteAdapterOptions } from '../../../src/persistence/sqlite/index.js';
 import { SqliteAdapter } from '../../../src/persistence/sqlite/index.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src/persistence/sqlite/migrations.js';
 import type { PlanRecord } from '../../../src/plan/records.js';
 import {
   actionRecord,
@@ -110,7 +111,7 @@ describe('SqliteAdapter start', () => {
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const rows = db.prepare('SELECT version FROM flowline_migrations').all();
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
     } finally {
       db.close();
     }
@@ -126,8 +127,8 @@ describe('SqliteAdapter start', () => {
     db.close();
 
     const error = await rejectionOf(new SqliteAdapter({ filename }).start());
-    expect(expectFlowlineError(error, 'STORAGE_ERROR').message).toMatch(
-      /has schema version 99, newer than the latest this version of Flowline knows \(2\); upgrade Flowline/,
+    expect(expectFlowlineError(error, 'STORAGE_ERROR').message).toContain(
+      `has schema version 99, newer than the latest this version of Flowline knows (${LATEST_SCHEMA_VERSION}); upgrade Flowline`,
     );
     const check = new Database(filename, { readonly: true });
     expect(check.prepare('SELECT count(*) AS n FROM flowline_plans').get()).toEqual({ n: 1 });
