@@ -29,6 +29,7 @@ export function toExecutionPlan(stored: StoredPlan, copy: boolean): ExecutionPla
   if (plan.startedAt !== undefined) snapshot.startedAt = plan.startedAt;
   if (plan.endedAt !== undefined) snapshot.endedAt = plan.endedAt;
   if (plan.parent !== undefined) snapshot.parent = { ...plan.parent };
+  if (plan.idempotencyKey !== undefined) snapshot.idempotencyKey = plan.idempotencyKey;
   return snapshot;
 }
 

@@ -117,6 +117,18 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE parent_plan_id IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    description: 'plans: idempotency key column (world.triggerWith), unique; existing rows NULL',
+    // Plans stored before this migration were triggered without a key: the column stays NULL for
+    // them (SQLite's unique indexes let NULLs repeat). The index is what makes a key unique in the
+    // store, also between processes sharing the file.
+    sql: `
+      ALTER TABLE flowline_plans ADD COLUMN idempotency_key TEXT;
+      CREATE UNIQUE INDEX flowline_plans_idempotency_key ON flowline_plans (idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this code builds and understands. */

@@ -1,10 +1,11 @@
 /**
  * The groups of the adapter conformance suite (plans, claims and findPlans, queues, coordination,
- * unreadable records) and the harness that registers them.
+ * insertPlan and idempotency keys, unreadable records) and the harness that registers them.
  */
 export * from './claims.js';
 export * from './coordination.js';
 export * from './harness.js';
+export * from './insert-plan.js';
 export * from './parent-filter.js';
 export * from './plans.js';
 export * from './queues.js';
