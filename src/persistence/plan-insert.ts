@@ -25,13 +25,18 @@ export function checkPlanInsert(insert: PlanInsert, source: string): PlanRecord 
         describeValue(plans),
     );
   }
-  const plan = plans[0] as PlanRecord;
-  if (typeof plan !== 'object' || plan === null || typeof plan.id !== 'string') {
+  const given: unknown = plans[0];
+  if (
+    typeof given !== 'object' ||
+    given === null ||
+    typeof (given as { id?: unknown }).id !== 'string'
+  ) {
     throw new FlowlineError(
       ErrorCode.INVALID_ARGUMENT,
-      `${source} insertPlan: the plan record must have a string id, got ${describeValue(plan)}`,
+      `${source} insertPlan: the plan record must have a string id, got ${describeValue(given)}`,
     );
   }
+  const plan = given as PlanRecord;
   const key: unknown = plan.idempotencyKey;
   if (key !== undefined && (typeof key !== 'string' || key === '')) {
     throw new FlowlineError(
