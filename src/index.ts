@@ -84,6 +84,7 @@ export type {
   StepStateEvent,
   TimeInput,
   Triggered,
+  TriggerOptions,
   WorldEventListener,
   WorldEventMap,
   WorldOptions,

@@ -15,6 +15,8 @@ export type {
   PersistenceAdapter,
   PlanDependency,
   PlanFilter,
+  PlanInsert,
+  PlanInsertResult,
   PlanScoped,
   StepClaim,
   StepLogLine,
@@ -37,6 +39,7 @@ export { SCHEMA_VERSION } from '../plan/records.js';
 export type { PlanResult, PlanState, StepState, Phase } from '../plan/states.js';
 export { MemoryAdapter } from './memory-adapter.js';
 export { checkPlanFilter } from './plan-filter.js';
+export { checkPlanInsert } from './plan-insert.js';
 export {
   UnparsableRecord,
   checkDelayedPlanRecord,
