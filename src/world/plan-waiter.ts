@@ -34,6 +34,12 @@ export const isFinished = (state: PlanState): boolean => state === 'paused' || s
  */
 export class PlanWaiter {
   readonly #waits = new Set<(error: FlowlineError) => void>();
+  /**
+   * Keeps the process alive while a wait is in progress. The polls run on the world's clock, whose
+   * system timers do not hold the process open (`unref`): a script awaiting a plan another process
+   * runs would otherwise exit mid-wait. This handle measures no time; it only holds the process.
+   */
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly host: PlanWaiterHost) {}
 
@@ -58,6 +64,10 @@ export class PlanWaiter {
         off();
         clock.clearTimeout(wait.timer);
         this.#waits.delete(abandon);
+        if (this.#waits.size === 0) {
+          clearInterval(this.#keepAlive);
+          this.#keepAlive = undefined;
+        }
       };
       const abandon = (error: FlowlineError): void => {
         settle();
@@ -101,6 +111,7 @@ export class PlanWaiter {
         if (event.planId === planId && reached(event.state)) void look();
       });
       this.#waits.add(abandon);
+      this.#keepAlive ??= setInterval(noop, KEEP_ALIVE_MS);
       void look();
     });
   }
@@ -114,3 +125,8 @@ export class PlanWaiter {
     for (const abandon of [...this.#waits]) abandon(error);
   }
 }
+
+/** The longest interval Node accepts: the keep-alive never fires in practice. */
+const KEEP_ALIVE_MS = 2 ** 31 - 1;
+
+function noop(): void {}
