@@ -7,6 +7,7 @@ import { FlowlineError } from '../../../src/errors.js';
 import type { SqliteAdapterOptions } from '../../../src/persistence/sqlite/index.js';
 import { SqliteAdapter } from '../../../src/persistence/sqlite/index.js';
 import type { PlanRecord } from '../../../src/plan/records.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src/persistence/sqlite/migrations.js';
 import {
   actionRecord,
   expectFlowlineError,
@@ -110,7 +111,7 @@ describe('SqliteAdapter start', () => {
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const rows = db.prepare('SELECT version FROM flowline_migrations').all();
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
     } finally {
       db.close();
     }
@@ -127,7 +128,9 @@ describe('SqliteAdapter start', () => {
 
     const error = await rejectionOf(new SqliteAdapter({ filename }).start());
     expect(expectFlowlineError(error, 'STORAGE_ERROR').message).toMatch(
-      /has schema version 99, newer than the latest this version of Flowline knows \(2\); upgrade Flowline/,
+      new RegExp(
+        `has schema version 99, newer than the latest this version of Flowline knows \\(${LATEST_SCHEMA_VERSION}\\); upgrade Flowline`,
+      ),
     );
     const check = new Database(filename, { readonly: true });
     expect(check.prepare('SELECT count(*) AS n FROM flowline_plans').get()).toEqual({ n: 1 });
