@@ -250,4 +250,34 @@ describe('idempotent triggers on SQLite', () => {
       expect(charges).toEqual(['o7']);
     });
   });
+
+  it('a plan a client-only world planned is executed by an executor world that triggers it again', async () => {
+    const filename = file();
+    const clock = new ManagedClock();
+    const client = new World({
+      ...options(),
+      clock,
+      executor: false,
+      adapter: new SqliteAdapter({ filename }),
+    });
+    const executor = new World({ ...options(), clock, adapter: new SqliteAdapter({ filename }) });
+    await client.start();
+    await executor.start();
+    try {
+      const fromClient = client.triggerWith({ idempotencyKey: 'req-8' }, Charge, 'o8', 1);
+      expect((await fromClient.planned).state).toBe('planned');
+      expect(charges, 'a client-only world runs nothing').toEqual([]);
+      const fromExecutor = executor.triggerWith({ idempotencyKey: 'req-8' }, Charge, 'o8', 1);
+      expect(fromExecutor.id).toBe(fromClient.id);
+      const ran = await fromExecutor.finished;
+      expect([ran.state, ran.result]).toEqual(['stopped', 'success']);
+      // The client world sees the plan stopped at its next look at the store.
+      await clock.advance(1_000);
+      expect((await fromClient.finished).id).toBe(ran.id);
+      expect(charges).toEqual(['o8']);
+    } finally {
+      await executor.close();
+      await client.close();
+    }
+  });
 });
