@@ -144,6 +144,34 @@ describe('idempotent triggers (triggerWith)', () => {
     });
   });
 
+  it('two calls naming one key with different ids at once: one plans, the other is refused', async () => {
+    await withWorld(options(), async (world) => {
+      const calls = [
+        world.triggerWith({ id: 'order-24', idempotencyKey: 'req-9' }, Charge, 'x', 1),
+        world.triggerWith({ id: 'order-25', idempotencyKey: 'req-9' }, Charge, 'y', 1),
+      ];
+      const outcomes = await Promise.allSettled(calls.map((call) => call.finished));
+      const done = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      const refused = outcomes.flatMap((outcome) =>
+        outcome.status === 'rejected' ? [outcome.reason as unknown] : [],
+      );
+      expect(done).toHaveLength(1);
+      expect(refused).toHaveLength(1);
+      expectFlowlineError(refused[0], ErrorCode.IDEMPOTENCY_CONFLICT);
+      expect(charges).toHaveLength(1);
+      expect(await world.executionPlans()).toHaveLength(1);
+    });
+  });
+
+  it('closing the world rejects a wait for a plan nobody executes with WORLD_CLOSED', async () => {
+    const world = new World({ ...options(), executor: false });
+    await world.start();
+    const triggered = world.triggerWith({ idempotencyKey: 'req-10' }, Charge, 'o10', 1);
+    expect((await triggered.planned).state).toBe('planned');
+    await world.close();
+    expectFlowlineError(await rejectionOf(triggered.finished), ErrorCode.WORLD_CLOSED);
+  });
+
   it('a plan whose planning failed keeps its key: the duplicate returns the failed plan', async () => {
     await withWorld(options(), async (world) => {
       const first = await world.triggerWith({ idempotencyKey: 'req-5' }, Broken).finished;
