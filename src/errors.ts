@@ -37,6 +37,11 @@ export const ErrorCode = {
   STEP_TIMEOUT: 'STEP_TIMEOUT',
   /** A `SubPlansAction` step failed because one of its sub-plans failed. */
   SUB_PLANS_FAILED: 'SUB_PLANS_FAILED',
+  /**
+   * `world.triggerWith` named an idempotency key that a plan with another id holds (the key was
+   * first used with an explicit `id`, or that id's plan was triggered with another key).
+   */
+  IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
 } as const;
 
 /** Union of every {@link ErrorCode} value. */

@@ -86,6 +86,7 @@ export type {
   StepStateEvent,
   TimeInput,
   Triggered,
+  TriggerOptions,
   WorldEventListener,
   WorldEventMap,
   WorldOptions,

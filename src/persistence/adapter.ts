@@ -44,6 +44,28 @@ export interface WriteBatch {
   readonly dependencies?: readonly PlanDependency[];
 }
 
+/**
+ * A new plan to insert with {@link PersistenceAdapter.insertPlan}: a write batch holding exactly
+ * one plan record (with its actions and steps, and anything else a batch may hold).
+ */
+export interface PlanInsert extends WriteBatch {
+  readonly plans: readonly [PlanRecord];
+}
+
+/**
+ * What {@link PersistenceAdapter.insertPlan} did: inserted the plan, or wrote nothing because a
+ * stored plan already holds its id or its idempotency key.
+ */
+export type PlanInsertResult =
+  | { readonly inserted: true }
+  | {
+      readonly inserted: false;
+      /** The id of the stored plan that holds the id or the key. */
+      readonly existingId: string;
+      /** What that plan holds: the new plan's `id` (checked first), or its `idempotencyKey`. */
+      readonly conflict: 'id' | 'idempotencyKey';
+    };
+
 /** A plan waiting to be started later (`world.delay`). */
 export interface DelayedPlanRecord {
   readonly planId: string;
@@ -110,6 +132,12 @@ export interface PlanFilter {
    * `stepId` a positive integer, or `findPlans` rejects with `INVALID_ARGUMENT`.
    */
   readonly parent?: { readonly planId: string; readonly stepId?: number };
+  /**
+   * Only the plan triggered with this idempotency key (`world.triggerWith`): at most one plan. A
+   * non-empty string without U+0000 or lone surrogates, or `findPlans` rejects with
+   * `INVALID_ARGUMENT`.
+   */
+  readonly idempotencyKey?: string;
   /** At most this many (a non-negative integer). */
   readonly limit?: number;
   /** Skip this many first (a non-negative integer). */
@@ -183,6 +211,19 @@ export interface PersistenceAdapter {
    * `INVALID_ARGUMENT` and nothing is written (see `refuseUnreadable`).
    */
   write(batch: WriteBatch): Promise<void>;
+  /**
+   * Inserts a new plan only if no stored plan has its id, nor its `idempotencyKey` when it has one;
+   * otherwise writes nothing of the batch and tells which plan holds them. The check and the write
+   * are one atomic step, also across processes sharing the store: of several callers inserting
+   * plans with the same id or key at once, exactly one inserts. `world.triggerWith` relies on it.
+   *
+   * `write` stays an upsert by id; a `write` that would give a second plan a key already held is
+   * refused with `STORAGE_ERROR` and writes nothing (the store keeps keys unique).
+   *
+   * @param insert - a batch with exactly one plan record; more or fewer is `INVALID_ARGUMENT`
+   * @returns `{ inserted: true }`, or `{ inserted: false, existingId, conflict }`
+   */
+  insertPlan(insert: PlanInsert): Promise<PlanInsertResult>;
   /**
    * Moves a step to `running` only if its stored state is one of `claim.from`, atomically, so no
    * step runs twice at once even when several processes share the store.

@@ -16,6 +16,8 @@ export type {
   PersistenceAdapter,
   PlanDependency,
   PlanFilter,
+  PlanInsert,
+  PlanInsertResult,
   PlanScoped,
   StepClaim,
   StepLogLine,
@@ -39,6 +41,7 @@ export { SCHEMA_VERSION } from '../plan/records.js';
 export type { PlanResult, PlanState, StepState, Phase } from '../plan/states.js';
 export { MemoryAdapter } from './memory-adapter.js';
 export { checkPlanFilter } from './plan-filter.js';
+export { checkPlanInsert } from './plan-insert.js';
 export {
   UnparsableRecord,
   checkDelayedPlanRecord,

@@ -9,6 +9,8 @@ import type {
   PersistenceAdapter,
   PlanDependency,
   PlanFilter,
+  PlanInsert,
+  PlanInsertResult,
   StepClaim,
   StepLogLine,
   StoredPlan,
@@ -16,6 +18,7 @@ import type {
   WriteBatch,
 } from './adapter.js';
 import { checkPlanFilter } from './plan-filter.js';
+import { checkPlanInsert, idempotencyKeyColumn } from './plan-insert.js';
 import { isJsonObject } from './record-checks.js';
 import { describeValue } from '../shared/describe-value.js';
 import {
@@ -61,6 +64,8 @@ export class MemoryAdapter implements PersistenceAdapter {
   readonly #logs = new Map<string, StepLogLine[]>();
   readonly #worlds = new Map<string, WorldRecord>();
   readonly #locks = new Map<string, LockRecord>();
+  /** Plan ids by idempotency key: a key belongs to one plan. */
+  readonly #keys = new Map<string, string>();
 
   /** Nothing to open. */
   async start(): Promise<void> {}
@@ -81,6 +86,7 @@ export class MemoryAdapter implements PersistenceAdapter {
         );
       }
     }
+    this.#checkKeys(plans);
     const known = new Set(plans.map((plan) => plan.id));
     const children = [...(batch.actions ?? []), ...(batch.steps ?? [])];
     for (const { planId } of children) {
@@ -109,6 +115,10 @@ export class MemoryAdapter implements PersistenceAdapter {
     }
     for (const plan of plans) {
       const entry = this.#plans.get(plan.id);
+      const before = entry === undefined ? null : idempotencyKeyColumn(entry.plan);
+      if (before !== null) this.#keys.delete(before);
+      const key = idempotencyKeyColumn(plan);
+      if (key !== null) this.#keys.set(key, plan.id);
       if (entry === undefined) {
         this.#plans.set(plan.id, { plan, actions: new Map(), steps: new Map() });
         this.#order.push(plan.id);
@@ -121,6 +131,41 @@ export class MemoryAdapter implements PersistenceAdapter {
     for (const record of delayed) this.#delayed.set(record.planId, record);
     for (const planId of batch.deleteDelayedPlans ?? []) this.#delayed.delete(planId);
     for (const dependency of dependencies) this.#dependencies.push(copy(dependency));
+  }
+
+  async insertPlan(insert: PlanInsert): Promise<PlanInsertResult> {
+    const plan = checkPlanInsert(insert, SOURCE);
+    if (this.#plans.has(plan.id)) return { inserted: false, existingId: plan.id, conflict: 'id' };
+    const holder =
+      plan.idempotencyKey === undefined ? undefined : this.#keys.get(plan.idempotencyKey);
+    if (holder !== undefined) {
+      return { inserted: false, existingId: holder, conflict: 'idempotencyKey' };
+    }
+    // write() has no await before its last change: the check above and the insert are one step.
+    await this.write(insert);
+    return { inserted: true };
+  }
+
+  /**
+   * Refuses a batch that would give a plan an idempotency key another plan holds (in the store or
+   * earlier in the batch), as the SQL stores' unique index does.
+   */
+  #checkKeys(plans: readonly PlanRecord[]): void {
+    const claimed = new Map<string, string>();
+    for (const plan of plans) {
+      const key = idempotencyKeyColumn(plan);
+      if (key === null) continue;
+      const holder = claimed.get(key) ?? this.#keys.get(key);
+      if (holder !== undefined && holder !== plan.id) {
+        throw new FlowlineError(
+          ErrorCode.STORAGE_ERROR,
+          `memory adapter: write refused: plan ${plan.id} has the idempotency key ` +
+            `${JSON.stringify(key)}, which plan ${holder} holds; nothing of the batch was written`,
+          { planId: plan.id },
+        );
+      }
+      claimed.set(key, plan.id);
+    }
   }
 
   async claimStep(claim: StepClaim): Promise<boolean> {
@@ -157,6 +202,9 @@ export class MemoryAdapter implements PersistenceAdapter {
       if (results !== undefined && !results.has(plan.result)) continue;
       if (filter.label !== undefined && plan.label !== filter.label) continue;
       if (parent !== undefined && !isChildOf(plan, parent)) continue;
+      if (filter.idempotencyKey !== undefined && plan.idempotencyKey !== filter.idempotencyKey) {
+        continue;
+      }
       matches.push(plan);
       ids.push(id);
     }

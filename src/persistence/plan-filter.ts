@@ -11,7 +11,8 @@ import { describeValue } from '../shared/describe-value.js';
 
 /**
  * Checks a plan filter before any store runs it: an object (or nothing) whose `state` and `result`
- * are known plan states and results (one or a list), `label` a string, `limit` and `offset`
+ * are known plan states and results (one or a list), `label` a string, `idempotencyKey` a
+ * non-empty string, `limit` and `offset`
  * non-negative integers, and `parent` an object with a non-empty string `planId` and, when present,
  * a positive safe integer `stepId`. Strings must be text every store can compare (no U+0000, no
  * lone surrogate).
@@ -48,6 +49,10 @@ export function checkPlanFilter(filter: PlanFilter, where: string): void {
   if (filter.label !== undefined && !isText(filter.label)) {
     fail('label', 'a string without U+0000 or lone surrogates', filter.label);
   }
+  const key: unknown = filter.idempotencyKey;
+  if (key !== undefined && (!isText(key) || key === '')) {
+    fail('idempotencyKey', 'a non-empty string without U+0000 or lone surrogates', key);
+  }
   for (const field of ['limit', 'offset'] as const) {
     const value: unknown = filter[field];
     if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 0)) {
@@ -74,6 +79,7 @@ export const PLAN_FILTER_FIELDS: readonly (keyof PlanFilter)[] = [
   'result',
   'label',
   'parent',
+  'idempotencyKey',
   'limit',
   'offset',
 ];

@@ -152,6 +152,7 @@ const planFields: readonly Field[] = [
   optional('endedAt', 'a string', isString),
   required('progress', 'a finite number', isFinite),
   required('rootActionId', 'a positive integer', isId),
+  optional('idempotencyKey', 'a non-empty string', isText),
 ];
 
 /**

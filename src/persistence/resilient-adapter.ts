@@ -22,6 +22,9 @@ export interface StorageRetryPolicy {
  */
 const REPEATABLE = new Set<string>([
   'write',
+  // Repeated after an unknown outcome, it finds its own plan holding the id: the planner treats a
+  // plan holding its id as the existing plan, which it is.
+  'insertPlan',
   'loadPlan',
   'findPlans',
   'enqueueEvent',

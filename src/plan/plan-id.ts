@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 /** Random bytes drawn in blocks: one `randomFillSync` call serves many ids. */
 const pool = new Uint8Array(16 * 256);
@@ -32,5 +32,21 @@ export function newPlanId(nowMs: number): string {
   bytes[6] = 0x70 | ((bytes[6] as number) & 0x0f);
   bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);
   const hex = Buffer.from(bytes.buffer, bytes.byteOffset, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The plan id of a `world.triggerWith` given an idempotency key and no id: a UUID version 8
+ * (RFC 9562, custom) made of the first 122 bits of SHA-256 over the key. Every world, in every
+ * process, names the same plan for the same key at once, before anything is read from the store.
+ *
+ * @param key - the idempotency key
+ * @internal
+ */
+export function planIdForKey(key: string): string {
+  const bytes = createHash('sha256').update(`flowline:idempotency-key:${key}`, 'utf8').digest();
+  bytes[6] = 0x80 | ((bytes[6] as number) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);
+  const hex = bytes.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

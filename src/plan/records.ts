@@ -153,6 +153,8 @@ export interface ExecutionPlan {
   invalid?: { code: string; message: string };
   /** Set on a sub-plan: the run step of the `SubPlansAction` that triggered it. */
   parent?: PlanParent;
+  /** The idempotency key it was triggered with (`world.triggerWith`), unique in the store. */
+  idempotencyKey?: string;
 }
 
 /** The plan-level part of an {@link ExecutionPlan}, as stored (actions and steps are separate). */
@@ -178,6 +180,11 @@ export interface PlanRecord {
   history: HistoryEntry[];
   /** Set on a sub-plan: the run step of the `SubPlansAction` that triggered it. */
   parent?: PlanParent;
+  /**
+   * The idempotency key it was triggered with (`world.triggerWith`). No two stored plans have the
+   * same key: adapters enforce it (see `PersistenceAdapter.insertPlan`).
+   */
+  idempotencyKey?: string;
   /**
    * Set by an adapter on a record it could not read (`findPlans` lists such a row instead of
    * failing): `code` `INVALID_PLAN` and a message naming the store, the plan, the record and the

@@ -30,6 +30,7 @@ export function toExecutionPlan(stored: StoredPlan, copy: boolean): ExecutionPla
   if (plan.endedAt !== undefined) snapshot.endedAt = plan.endedAt;
   if (plan.parent !== undefined) snapshot.parent = { ...plan.parent };
   if (plan.compensateFlow !== undefined) snapshot.compensateFlow = clone(plan.compensateFlow);
+  if (plan.idempotencyKey !== undefined) snapshot.idempotencyKey = plan.idempotencyKey;
   return snapshot;
 }
 

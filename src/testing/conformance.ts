@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, it } from 'vitest';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import { registerCoordinationTests } from './suites/coordination.js';
+import { registerInsertPlanTests } from './suites/insert-plan.js';
 import { registerMessageTests } from './suites/messages.js';
 import { registerPlanTests } from './suites/plans.js';
 import { registerQueueTests } from './suites/queues.js';
@@ -71,7 +72,8 @@ export interface AdapterConformanceOptions<A extends PersistenceAdapter = Persis
  * Each test gets a fresh adapter from `makeAdapter`, started before and closed after the test.
  * The tests cover: batch writes (round trip, replacement by key, atomicity), `claimStep` (allowed
  * states, `startedAt`, racing callers), `findPlans` (filters, order, paging), event queues, messages by
- * name, delayed plans, plan dependencies, step logs, the world registry, locks, forward compatibility of
+ * name, delayed plans, plan dependencies, step logs, the world registry, locks, `insertPlan` and
+ * idempotency keys, forward compatibility of
  * stored records (`schemaVersion`, unknown fields), and records that cannot be read (checked when
  * read back with the `check*` and `read*` functions of `flowline/adapter`).
  *
@@ -171,6 +173,7 @@ export function runAdapterConformance<A extends PersistenceAdapter>(
     registerQueueTests(harness);
     registerMessageTests(harness);
     registerCoordinationTests(harness);
+    registerInsertPlanTests(harness);
     registerUnreadableRecordTests(harness);
 
     const unknown = [...expectedFailures].filter((title) => !titles.has(title));

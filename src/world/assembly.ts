@@ -8,7 +8,9 @@ import type { ExecutionPlan, JsonValue } from '../plan/records.js';
 import { Coordinator, processIdentity } from './coordinator.js';
 import { EventHub } from './events.js';
 import type { ResolvedWorldOptions } from './options.js';
+import { IdempotentTriggers } from './idempotent-triggers.js';
 import { PlanHookRunner } from './plan-hooks.js';
+import { PlanWaiter } from './plan-waiter.js';
 import { PlanReader } from './plan-reader.js';
 import { Planner } from './planner.js';
 import { ScheduledPlans } from './scheduled-plans.js';
@@ -33,6 +35,10 @@ export interface WorldParts {
   /** Sub-plans of `SubPlansAction` steps: triggering, concurrency limits, notices to parents. */
   readonly subPlans: SubPlanTracker;
   readonly coordinator: Coordinator;
+  /** Waits for plans other worlds execute (by events of this world, else by polling the store). */
+  readonly waiter: PlanWaiter;
+  /** `world.triggerWith`: caller-chosen ids and idempotency keys. */
+  readonly triggers: IdempotentTriggers;
 }
 
 /**
@@ -99,11 +105,29 @@ export function assembleWorld(
     logger,
     options,
   );
+  const reader = new PlanReader(adapter, (name) => registry.classOf(name));
+  const waiter = new PlanWaiter({
+    worldId: options.id,
+    hub,
+    reader,
+    clock,
+    pollIntervalMs: options.schedulerPollIntervalMs,
+  });
+  const triggers = new IdempotentTriggers({
+    registry,
+    adapter,
+    reader,
+    planner,
+    waiter,
+    clock,
+    logger,
+    executor,
+  });
   return {
     adapter,
     executor,
     hub,
-    reader: new PlanReader(adapter, (name) => registry.classOf(name)),
+    reader,
     planner,
     scheduled,
     scheduler,
@@ -111,6 +135,8 @@ export function assembleWorld(
     hooks,
     subPlans,
     coordinator,
+    waiter,
+    triggers,
   };
 }
 

@@ -51,7 +51,8 @@ export interface WorldOptions {
   /**
    * How often an executor world looks in the store for delayed and chained plans that are due
    * (plans delayed by other processes, prerequisites stopped elsewhere). Plans delayed in this
-   * world start on time whatever the interval. @default 1000
+   * world start on time whatever the interval. Also how often any world looks at a plan another
+   * process executes while a `triggerWith` that found it waits for it. @default 1000
    */
   schedulerPollIntervalMs?: number;
   /**

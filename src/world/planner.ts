@@ -2,7 +2,12 @@ import type { ActionRegistry } from '../action/registry.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { ActionClass } from '../action/types.js';
 import type { Executor, Reservation } from '../executor/executor.js';
-import type { DelayedPlanRecord, PersistenceAdapter } from '../persistence/adapter.js';
+import type {
+  DelayedPlanRecord,
+  PersistenceAdapter,
+  PlanInsertResult,
+  WriteBatch,
+} from '../persistence/adapter.js';
 import { newPlanId } from '../plan/plan-id.js';
 import type { ExecutionPlan, PlanParent, StoredPlan } from '../plan/records.js';
 import { toJson } from '../plan/serialization.js';
@@ -20,6 +25,19 @@ import { isSingleton } from './singleton.js';
 export interface PlannedPlan {
   readonly plan: ExecutionPlan;
   readonly reservation?: Reservation;
+}
+
+/**
+ * Thrown by {@link Planner.startNew} when the store already holds a plan with the new plan's id or
+ * idempotency key: nothing of the new plan was stored, and its locks were let go.
+ *
+ * @internal
+ */
+export class PlanHeldError extends Error {
+  constructor(readonly held: Extract<PlanInsertResult, { inserted: false }>) {
+    super(`the store holds plan ${held.existingId} with this ${held.conflict}`);
+    this.name = 'PlanHeldError';
+  }
 }
 
 /** What the planner needs from its world. @internal */
@@ -74,6 +92,32 @@ export class Planner {
     const planned = this.#track(id, this.#planAndStore(id, label, action, args, { execute }));
     planned.catch(() => {});
     return { id, planned };
+  }
+
+  /**
+   * Plans a new plan with a caller's id (and idempotency key) and stores it only if the store holds
+   * no plan with that id or key, in the same atomic write (`PersistenceAdapter.insertPlan`): a world
+   * that dies while planning leaves nothing behind, so nothing keeps the key from being used.
+   * The arguments must have been checked (see {@link Planner.checkArguments}).
+   *
+   * @param execute - whether this world executes the plan next (see {@link Planner.start})
+   * @returns the plan once planned, as {@link Planner.start}; rejects with {@link PlanHeldError}
+   *   when the id or the key is held
+   */
+  startNew(
+    id: string,
+    label: string,
+    idempotencyKey: string | undefined,
+    action: ActionClass,
+    args: readonly unknown[],
+    execute: boolean,
+  ): Promise<PlannedPlan> {
+    const planned = this.#track(
+      id,
+      this.#planAndStore(id, label, action, args, { execute, insert: { idempotencyKey } }),
+    );
+    planned.catch(() => {});
+    return planned;
   }
 
   /**
@@ -185,7 +229,13 @@ export class Planner {
     label: string,
     action: ActionClass,
     args: readonly unknown[],
-    how: { execute: boolean; scheduled?: BuiltPlan | undefined; parent?: PlanParent | undefined },
+    how: {
+      execute: boolean;
+      scheduled?: BuiltPlan | undefined;
+      parent?: PlanParent | undefined;
+      /** Insert only if the id and key are free (`triggerWith`), instead of writing. */
+      insert?: { idempotencyKey: string | undefined };
+    },
   ): Promise<PlannedPlan> {
     const { adapter, clock, executor, logger, registry, singletons } = this.host;
     const { scheduled, parent } = how;
@@ -207,12 +257,20 @@ export class Planner {
       );
       built = await builder.build(action, args, { refuse: singleton.refusal });
       if (parent !== undefined) built.plan.parent = parent;
-      await adapter.write({
-        plans: [built.plan],
+      const key = how.insert?.idempotencyKey;
+      if (key !== undefined) built.plan.idempotencyKey = key;
+      const batch: WriteBatch = {
         actions: built.actions.map((record) => ({ planId: id, record })),
         steps: built.steps.map((record) => ({ planId: id, record })),
         ...(scheduled === undefined ? {} : { deleteDelayedPlans: [id] }),
-      });
+      };
+      if (how.insert === undefined) {
+        await adapter.write({ ...batch, plans: [built.plan] });
+      } else {
+        // The state changes of a plan that is not stored are never told (`events` is dropped).
+        const result = await adapter.insertPlan({ ...batch, plans: [built.plan] });
+        if (!result.inserted) throw new PlanHeldError(result);
+      }
     } catch (error) {
       if (singleton.held) await singletons.release(name, id);
       await reservation?.release();

@@ -29,8 +29,11 @@ import type { ResolvedWorldOptions, WorldOptions } from './options.js';
 import { resolveWorldOptions } from './options.js';
 import type { ChainedPlanIds } from './plan-reader.js';
 import type { Triggered } from './triggered.js';
+import type { TriggerOptions } from './trigger-options.js';
+import { readTriggerOptions } from './trigger-options.js';
 
 export type { Triggered } from './triggered.js';
+export type { TriggerOptions } from './trigger-options.js';
 
 /**
  * The universe Flowline runs in: it holds the registered actions, the store, the executor and the
@@ -98,6 +101,7 @@ export class World {
    * During a `start()`, waits for it and undoes it.
    */
   close(): Promise<void> {
+    this.#parts.waiter.close();
     return this.#lifecycle.close();
   }
 
@@ -141,6 +145,38 @@ export class World {
     const plan = planned.then((done) => done.plan);
     plan.catch(() => {});
     return { id, planned: plan, finished };
+  }
+
+  /**
+   * Triggers a plan as {@link World.trigger} does, under a caller-chosen `id` or an
+   * `idempotencyKey` (or both), with an optional `label`. Triggering again with an id or a key that
+   * a stored plan holds returns that plan's `Triggered` (same `id`; `planned` and `finished`
+   * resolve to that plan) and plans nothing, whatever the action class and arguments of the new
+   * call: the first call decides. This holds across worlds sharing a store: of worlds triggering
+   * the same id or key at once, exactly one plans. Without `id`, the plan id is derived from the
+   * key, so it is known at once and the same in every process. `finished` resolves once the plan
+   * is paused or stopped whichever world executes it (a plan another process runs is looked at
+   * every `schedulerPollIntervalMs`). See the idempotent-triggers guide.
+   *
+   * @param options - `id`, `idempotencyKey`, `label`: each a non-empty string of at most 255
+   *   characters without control characters or lone surrogates
+   * @param action - a registered action class
+   * @param args - the arguments its `plan` receives
+   * @throws FlowlineError `INVALID_ARGUMENT` naming a bad option; as `trigger` for the rest.
+   *   `planned` and `finished` reject with `IDEMPOTENCY_CONFLICT` when the key belongs to a plan
+   *   with another id than the call names
+   * @example
+   * ```ts
+   * const { id, finished } = world.triggerWith({ idempotencyKey: req.get('Idempotency-Key') }, Charge, order);
+   * ```
+   */
+  triggerWith<C extends ActionClass>(
+    options: TriggerOptions,
+    action: C,
+    ...args: PlanArgs<C>
+  ): Triggered {
+    this.#assertStarted();
+    return this.#parts.triggers.trigger(readTriggerOptions(options), action, args);
   }
 
   /**

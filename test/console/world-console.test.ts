@@ -242,6 +242,15 @@ describe('plan detail', () => {
     expect(body.slice(body.indexOf('class="chained"'))).toContain('None.');
   });
 
+  it('shows the idempotency key of a plan triggered with one, escaped', async () => {
+    const plan = await world.triggerWith({ idempotencyKey: 'order <17>' }, Noop).finished;
+    const body = (await client.get(`/plans/${plan.id}`)).flat;
+    expect(body).toContain('Idempotency key');
+    expect(body).toContain('order &lt;17&gt;');
+    const plain = await world.trigger(Noop).finished;
+    expect((await client.get(`/plans/${plain.id}`)).flat).not.toContain('Idempotency key');
+  });
+
   it('answers 404 for an unknown plan, and shows the id escaped', async () => {
     const reply = await client.get('/plans/%3Cscript%3Ealert(1)%3C%2Fscript%3E');
     expect(reply.status).toBe(404);

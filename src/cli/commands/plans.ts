@@ -26,6 +26,8 @@ export interface PlanSummary {
   readonly endedAt: string | null;
   /** Set on a sub-plan. */
   readonly parent?: PlanParent;
+  /** Set on a plan triggered with an idempotency key (`world.triggerWith`). */
+  readonly idempotencyKey?: string;
   /** Set when the plan's records cannot be read. */
   readonly invalid?: { readonly code: string; readonly message: string };
 }
@@ -47,6 +49,8 @@ Options:
   --result <result>  only plans with this result (repeat it, or separate with commas):
                      ${Object.values(PlanResult).join(', ')}
   --label <label>    only plans with exactly this label
+  --idempotency-key <key>
+                     only the plan triggered with this idempotency key
   --limit <n>        at most n plans (default ${DEFAULT_LIMIT})
   --offset <n>       skip the n newest matching plans first (default 0)
   --store <spec>     sqlite:<path> or a postgres:// URL (default: $FLOWLINE_STORE)
@@ -63,6 +67,7 @@ Examples:
     state: { type: 'string', multiple: true },
     result: { type: 'string', multiple: true },
     label: { type: 'string' },
+    'idempotency-key': { type: 'string' },
     limit: { type: 'string' },
     offset: { type: 'string' },
   },
@@ -75,12 +80,14 @@ async function runPlans(ctx: CommandContext): Promise<number> {
   const state = choiceListOption(values, 'state', Object.values(PlanState), command);
   const result = choiceListOption(values, 'result', Object.values(PlanResult), command);
   const label = stringOption(values, 'label');
+  const idempotencyKey = stringOption(values, 'idempotency-key');
   const limit = integerOption(values, 'limit', { min: 1, fallback: DEFAULT_LIMIT }, command);
   const offset = integerOption(values, 'offset', { min: 0, fallback: 0 }, command);
   const filter: PlanFilter = {
     ...(state === undefined ? {} : { state }),
     ...(result === undefined ? {} : { result }),
     ...(label === undefined ? {} : { label }),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     limit,
     offset,
   };
@@ -92,7 +99,7 @@ async function runPlans(ctx: CommandContext): Promise<number> {
     return ExitCode.OK;
   }
   if (plans.length === 0) {
-    const filtered = state !== undefined || result !== undefined || label !== undefined;
+    const filtered = [state, result, label, idempotencyKey].some((given) => given !== undefined);
     ctx.io.stdout.write(
       offset > 0 || filtered ? 'No execution plans match.\n' : 'No execution plans.\n',
     );
@@ -177,5 +184,6 @@ function summarize(record: PlanRecord, progress: number): PlanSummary {
     startedAt: record.startedAt ?? null,
     endedAt: record.endedAt ?? null,
     ...(record.parent === undefined ? {} : { parent: record.parent }),
+    ...(record.idempotencyKey === undefined ? {} : { idempotencyKey: record.idempotencyKey }),
   };
 }

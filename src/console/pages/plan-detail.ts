@@ -39,6 +39,12 @@ export function planDetailPage(ctx: PageContext, detail: PlanDetail, flash?: Fla
       ${facts([
         ['Id', html`<span class="mono">${plan.id}</span>`],
         ['Label', plan.label],
+        [
+          'Idempotency key',
+          plan.idempotencyKey === undefined
+            ? undefined
+            : html`<span class="mono">${plan.idempotencyKey}</span>`,
+        ],
         ['State', badge('state', plan.state)],
         ['Result', badge('result', plan.result)],
         ['Progress', progressBar(plan.progress, 'plan progress')],

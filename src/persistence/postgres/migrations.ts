@@ -136,6 +136,17 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: 'plans: idempotency key column (world.triggerWith), unique; existing rows NULL',
+    // Plans stored before this migration were triggered without a key: the column stays NULL for
+    // them (NULLs never conflict in a unique index). The index is what makes a key unique across
+    // every process sharing the database; insertPlan's ON CONFLICT DO NOTHING relies on it.
+    sql: `
+      ALTER TABLE plans ADD COLUMN idempotency_key text;
+      CREATE UNIQUE INDEX plans_idempotency_key_idx ON plans (idempotency_key);
+    `,
+  },
+  {
     version: 4,
     name: 'messages: messages sent to a plan by name, kept until a step waiting for it takes them',
     sql: `

@@ -95,6 +95,10 @@ export async function findPlans(db: Db, filter: PlanFilter = {}): Promise<PlanRe
       where.push(`parent_step_id = ${params.add(filter.parent.stepId)}`);
     }
   }
+  // The key column (migration 3, unique index): at most one row.
+  if (filter.idempotencyKey !== undefined) {
+    where.push(`idempotency_key = ${params.add(filter.idempotencyKey)}`);
+  }
   let sql = `SELECT id, label, state, result, data FROM ${db.tables.plans}`;
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
   sql += ' ORDER BY seq DESC';

@@ -8,6 +8,8 @@ import type {
   MessageEnvelope,
   PersistenceAdapter,
   PlanFilter,
+  PlanInsert,
+  PlanInsertResult,
   StepClaim,
   StepLogLine,
   StoredPlan,
@@ -27,6 +29,8 @@ import { preparedName, tablesIn } from './sql.js';
 import { storageError } from './storage-error.js';
 import { PostgresGroupCommit } from './group-commit.js';
 import { refuseUnreadable } from '../record-decoding.js';
+import { checkPlanInsert } from '../plan-insert.js';
+import { insertPlan } from './write-batch.js';
 
 /**
  * Keeps plans in PostgreSQL, so that several processes can share them (DESIGN §5). `start()`
@@ -146,6 +150,17 @@ export class PostgresAdapter implements PersistenceAdapter {
   write(batch: WriteBatch): Promise<void> {
     const refused = refuseUnreadable(this.#db.source, batch);
     return refused === undefined ? this.#group.write(batch) : Promise.reject(refused);
+  }
+
+  /**
+   * Inserts a new plan unless a stored plan holds its id or idempotency key, in one statement of
+   * its own (not grouped): of racing callers in any number of processes, exactly one inserts.
+   */
+  async insertPlan(insert: PlanInsert): Promise<PlanInsertResult> {
+    checkPlanInsert(insert, this.#db.source);
+    const refused = refuseUnreadable(this.#db.source, insert);
+    if (refused !== undefined) throw refused;
+    return insertPlan(this.#db, insert);
   }
 
   /**

@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, FlowlineError } from '../../errors.js';
-import type { StepLogLine, WriteBatch } from '../adapter.js';
+import type { PlanInsert, PlanInsertResult, StepLogLine, WriteBatch } from '../adapter.js';
+import { idempotencyKeyColumn } from '../plan-insert.js';
 import { migrate } from './migrations.js';
 import type { ResolvedSqliteOptions } from './options.js';
 import { applyBatch, PlanQueries } from './plan-rows.js';
@@ -27,6 +28,11 @@ export interface Connection {
   readonly plans: PlanQueries;
   /** Applies batches in order, in one transaction (a group of batches commits together). */
   readonly write: Database.Transaction<(batches: readonly WriteBatch[]) => void>;
+  /**
+   * Inserts a new plan unless a stored plan holds its id or key: the look-up and the insert in one
+   * transaction (IMMEDIATE, so other processes on the file wait for it).
+   */
+  readonly insertPlan: Database.Transaction<(insert: PlanInsert) => PlanInsertResult>;
   /** Reads a plan's rows from one snapshot. */
   readonly loadPlan: Database.Transaction<(planId: string) => PlanRows | undefined>;
   readonly appendLogs: Database.Transaction<(lines: readonly StepLogLine[]) => void>;
@@ -59,6 +65,16 @@ export function connect(options: ResolvedSqliteOptions): Connection {
       plans: new PlanQueries(db),
       write: db.transaction((batches: readonly WriteBatch[]) => {
         for (const batch of batches) applyBatch(s, batch);
+      }),
+      insertPlan: db.transaction((insert: PlanInsert): PlanInsertResult => {
+        const [plan] = insert.plans;
+        const holder = s.planHolding.get({ id: plan.id, key: idempotencyKeyColumn(plan) });
+        if (holder !== undefined) {
+          const conflict = holder.by_id === 1 ? 'id' : 'idempotencyKey';
+          return { inserted: false, existingId: holder.id, conflict };
+        }
+        applyBatch(s, insert);
+        return { inserted: true };
       }),
       loadPlan: db.transaction((planId: string): PlanRows | undefined => {
         const plan = s.selectPlan.get(planId);

@@ -118,6 +118,18 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    description: 'plans: idempotency key column (world.triggerWith), unique; existing rows NULL',
+    // Plans stored before this migration were triggered without a key: the column stays NULL for
+    // them (SQLite's unique indexes let NULLs repeat). The index is what makes a key unique in the
+    // store, also between processes sharing the file.
+    sql: `
+      ALTER TABLE flowline_plans ADD COLUMN idempotency_key TEXT;
+      CREATE UNIQUE INDEX flowline_plans_idempotency_key ON flowline_plans (idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+    `,
+  },
+  {
     version: 4,
     description:
       'messages: messages sent to a plan by name, kept until a step waiting for it takes them',
@@ -134,10 +146,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/**
- * The schema version this code builds and understands: the highest migration's (versions are
- * merged from parallel branches, so the list's length is not relied upon).
- */
+/** The schema version this code builds and understands: the highest migration's. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
 
 /**

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { ErrorCode, FlowlineError } from '../../errors.js';
 import type { PlanFilter, WriteBatch } from '../adapter.js';
 import { parentColumns } from '../plan-filter.js';
+import { idempotencyKeyColumn } from '../plan-insert.js';
 import type { Statements } from './statements.js';
 
 /**
@@ -23,6 +24,7 @@ export function applyBatch(s: Statements, batch: WriteBatch): void {
       endedAt: plan.endedAt ?? null,
       schemaVersion: plan.schemaVersion,
       ...parentColumns(plan),
+      idempotencyKey: idempotencyKeyColumn(plan),
       data: JSON.stringify(plan),
     });
   }
@@ -127,7 +129,12 @@ export class PlanQueries {
         params.parentStepId = parent.stepId;
       }
     }
-    const plus = parent === undefined ? '' : '+';
+    // The key's unique index (migration 3) finds at most one row: the other columns are left to it.
+    if (filter.idempotencyKey !== undefined) {
+      where.push('idempotency_key = @idempotencyKey');
+      params.idempotencyKey = filter.idempotencyKey;
+    }
+    const plus = parent === undefined && filter.idempotencyKey === undefined ? '' : '+';
     if (filter.state !== undefined) where.push(match('state', filter.state, params, plus));
     if (filter.result !== undefined) where.push(match('result', filter.result, params, plus));
     if (filter.label !== undefined) {

@@ -7,6 +7,8 @@ import type {
   MessageEnvelope,
   PersistenceAdapter,
   PlanFilter,
+  PlanInsert,
+  PlanInsertResult,
   StepClaim,
   StepLogLine,
   StoredPlan,
@@ -21,6 +23,7 @@ import { resolveSqliteOptions } from './options.js';
 import { isForeignKeyViolation, storageError } from './sqlite-errors.js';
 import { missingPlanError } from './plan-rows.js';
 import { checkPlanFilter } from '../plan-filter.js';
+import { checkPlanInsert } from '../plan-insert.js';
 import {
   checkDelayedPlanRecord,
   checkStoredPlan,
@@ -112,6 +115,20 @@ export class SqliteAdapter implements PersistenceAdapter {
       } catch (error) {
         if (!isForeignKeyViolation(error)) throw error;
         throw missingPlanError(open.s, batch, this.filename, error);
+      }
+    });
+  }
+
+  async insertPlan(insert: PlanInsert): Promise<PlanInsertResult> {
+    checkPlanInsert(insert, this.#source);
+    const refused = refuseUnreadable(this.#source, insert);
+    if (refused !== undefined) throw refused;
+    return await this.#submit('insertPlan', (open) => {
+      try {
+        return open.insertPlan.immediate(insert);
+      } catch (error) {
+        if (!isForeignKeyViolation(error)) throw error;
+        throw missingPlanError(open.s, insert, this.filename, error);
       }
     });
   }

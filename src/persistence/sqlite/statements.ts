@@ -37,6 +37,7 @@ export interface PlanParams {
   readonly schemaVersion: number;
   readonly parentPlanId: string | null;
   readonly parentStepId: number | null;
+  readonly idempotencyKey: string | null;
   readonly data: string;
 }
 
@@ -48,6 +49,11 @@ export interface Statements {
   /** Params: `{ planId, stepId, from: JSON array of states, at }`. */
   readonly claimStep: Statement<[{ planId: string; stepId: number; from: string; at: string }]>;
   readonly planExists: Statement<[string], { found: number }>;
+  /** The plan holding an id or an idempotency key (`null`: none); the id's holder first. */
+  readonly planHolding: Statement<
+    [{ id: string; key: string | null }],
+    { id: string; by_id: number }
+  >;
   readonly selectPlan: Statement<[string], DataRow>;
   readonly selectActions: Statement<[string], IdDataRow>;
   readonly selectSteps: Statement<[string], IdDataRow>;
@@ -91,14 +97,15 @@ export function prepareStatements(db: Database.Database): Statements {
     upsertPlan: db.prepare(
       `INSERT INTO flowline_plans
          (id, label, state, result, started_at, ended_at, schema_version,
-          parent_plan_id, parent_step_id, data)
+          parent_plan_id, parent_step_id, idempotency_key, data)
        VALUES (@id, @label, @state, @result, @startedAt, @endedAt, @schemaVersion,
-               @parentPlanId, @parentStepId, @data)
+               @parentPlanId, @parentStepId, @idempotencyKey, @data)
        ON CONFLICT (id) DO UPDATE SET
          label = excluded.label, state = excluded.state, result = excluded.result,
          started_at = excluded.started_at, ended_at = excluded.ended_at,
          schema_version = excluded.schema_version, parent_plan_id = excluded.parent_plan_id,
-         parent_step_id = excluded.parent_step_id, data = excluded.data`,
+         parent_step_id = excluded.parent_step_id, idempotency_key = excluded.idempotency_key,
+         data = excluded.data`,
     ),
     upsertAction: db.prepare(
       `INSERT INTO flowline_actions (plan_id, id, data) VALUES (?, ?, ?)
@@ -118,6 +125,11 @@ export function prepareStatements(db: Database.Database): Statements {
           AND state IN (SELECT value FROM json_each(@from))`,
     ),
     planExists: db.prepare('SELECT 1 AS found FROM flowline_plans WHERE id = ?'),
+    planHolding: db.prepare(
+      `SELECT id, id = @id AS by_id FROM flowline_plans
+        WHERE id = @id OR idempotency_key = @key
+        ORDER BY by_id DESC LIMIT 1`,
+    ),
     selectPlan: db.prepare('SELECT data FROM flowline_plans WHERE id = ?'),
     selectActions: db.prepare(
       'SELECT id, data FROM flowline_actions WHERE plan_id = ? ORDER BY id',

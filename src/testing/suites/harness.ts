@@ -18,6 +18,8 @@ import type { PlanFixture } from '../fixtures.js';
  * - `logs`: step log lines (`appendLogs`, `loadLogs`)
  * - `worlds`: the world registry (`registerWorld`, `heartbeat`, `findWorlds`, `unregisterWorld`)
  * - `locks`: `acquireLock`, `releaseLock`, `findLocks`
+ * - `insertPlan`: `insertPlan` (a new plan only when its id and idempotency key are free, racing
+ *   callers), keys unique under `write` too, `findPlans` by `idempotencyKey`
  * - `durability`: what was written survives closing and reopening the store (needs `reopen`)
  * - `unreadableRecords`: records stored with the wrong shape are reported as the contract says
  *   (`INVALID_PLAN`, or listed marked `invalid`), never returned as if they were good
@@ -34,6 +36,7 @@ export type ConformanceGroup =
   | 'logs'
   | 'worlds'
   | 'locks'
+  | 'insertPlan'
   | 'durability'
   | 'unreadableRecords';
 

@@ -1,10 +1,12 @@
 /**
  * The groups of the adapter conformance suite (plans, claims and findPlans, queues, messages by name,
- * coordination, unreadable records) and the harness that registers them.
+ * coordination, insertPlan and idempotency keys, unreadable records) and the harness that registers
+ * them.
  */
 export * from './claims.js';
 export * from './coordination.js';
 export * from './harness.js';
+export * from './insert-plan.js';
 export * from './messages.js';
 export * from './parent-filter.js';
 export * from './plans.js';

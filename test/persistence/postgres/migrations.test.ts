@@ -114,3 +114,30 @@ describe('PostgresAdapter migration 2 (parent columns)', () => {
     expect(plan.map((line) => line['QUERY PLAN']).join('\n')).toMatch(/plans_parent_seq_idx/);
   });
 });
+
+describe('PostgresAdapter migration 3 (idempotency keys)', () => {
+  it('leaves plans stored before it without a key, and keys new plans uniquely', async () => {
+    const schema = await versionOneSchema([
+      row(makePlanRecord('old-1')),
+      row(makePlanRecord('old-2')),
+    ]);
+    const adapter = db.freshAdapter(schema);
+    await adapter.start();
+    const keys = await db.query(`SELECT id, idempotency_key FROM ${schema}.plans ORDER BY seq`);
+    expect(keys).toEqual([
+      { id: 'old-1', idempotency_key: null },
+      { id: 'old-2', idempotency_key: null },
+    ]);
+    const keyed = { ...makePlanRecord('new-1'), idempotencyKey: 'order-17' };
+    expect(await adapter.insertPlan({ plans: [keyed] })).toEqual({ inserted: true });
+    expect((await adapter.findPlans({ idempotencyKey: 'order-17' })).map((p) => p.id)).toEqual([
+      'new-1',
+    ]);
+    const again = { ...makePlanRecord('new-2'), idempotencyKey: 'order-17' };
+    expect(await adapter.insertPlan({ plans: [again] })).toEqual({
+      inserted: false,
+      existingId: 'new-1',
+      conflict: 'idempotencyKey',
+    });
+  });
+});

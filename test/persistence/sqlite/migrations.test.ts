@@ -135,3 +135,42 @@ describe('SqliteAdapter migration 2 (parent columns)', () => {
     expect(plan.join('\n')).toMatch(/USING INDEX flowline_plans_parent/);
   });
 });
+
+describe('SqliteAdapter migration 3 (idempotency keys)', () => {
+  it('leaves plans stored before it without a key, and keys new plans uniquely', async () => {
+    versionOneStore([row(makePlanRecord('old-1')), row(makePlanRecord('old-2'))]);
+    const adapter = await started();
+    const keys = withRaw((db) =>
+      db.prepare('SELECT id, idempotency_key FROM flowline_plans ORDER BY seq').all(),
+    );
+    expect(keys).toEqual([
+      { id: 'old-1', idempotency_key: null },
+      { id: 'old-2', idempotency_key: null },
+    ]);
+    const keyed = { ...makePlanRecord('new-1'), idempotencyKey: 'order-17' };
+    expect(await adapter.insertPlan({ plans: [keyed] })).toEqual({ inserted: true });
+    expect((await adapter.findPlans({ idempotencyKey: 'order-17' })).map((p) => p.id)).toEqual([
+      'new-1',
+    ]);
+    const again = { ...makePlanRecord('new-2'), idempotencyKey: 'order-17' };
+    expect(await adapter.insertPlan({ plans: [again] })).toEqual({
+      inserted: false,
+      existingId: 'new-1',
+      conflict: 'idempotencyKey',
+    });
+  });
+
+  it('the key filter reads the unique index, not the JSON record', async () => {
+    await started();
+    const plan = withRaw((db) =>
+      db
+        .prepare<[], { detail: string }>(
+          `EXPLAIN QUERY PLAN SELECT id, data FROM flowline_plans
+            WHERE idempotency_key = 'k' ORDER BY seq DESC`,
+        )
+        .all()
+        .map((step) => step.detail),
+    );
+    expect(plan.join('\n')).toMatch(/USING INDEX flowline_plans_idempotency_key/);
+  });
+});
