@@ -80,6 +80,7 @@ export type {
 export { MAX_JSON_DEPTH, PlanResult, PlanState, SCHEMA_VERSION, StepState } from './plan/index.js';
 export type {
   DelayOptions,
+  ExecuteOptions,
   PlanStateEvent,
   StepStateEvent,
   TimeInput,

@@ -18,4 +18,5 @@ export * from './scheduler.js';
 export * from './singleton.js';
 export * from './sub-plans.js';
 export * from './triggered.js';
+export * from './wait-option.js';
 export * from './world.js';
