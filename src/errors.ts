@@ -37,6 +37,12 @@ export const ErrorCode = {
   STEP_TIMEOUT: 'STEP_TIMEOUT',
   /** A `SubPlansAction` step failed because one of its sub-plans failed. */
   SUB_PLANS_FAILED: 'SUB_PLANS_FAILED',
+  /**
+   * A package a feature needs cannot be loaded: an optional peer that is not installed
+   * (`better-sqlite3` for `flowline/sqlite`, `pg` for `flowline/postgres`), or an ES-module-only
+   * one required from CommonJS. The message says what to install or how to import.
+   */
+  MISSING_DEPENDENCY: 'MISSING_DEPENDENCY',
 } as const;
 
 /** Union of every {@link ErrorCode} value. */
