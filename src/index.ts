@@ -50,7 +50,7 @@ export type {
 } from './action/index.js';
 export { ErrorCode, FlowlineError } from './errors.js';
 export type { ErrorDetails, SerializedError } from './errors.js';
-export type { Clock, LogMeta, Logger, TimerHandle } from './shared/index.js';
+export type { Clock, LogMeta, Logger, TimerHandle, TimerKind, TimerLabel } from './shared/index.js';
 export { consoleLogger, silentLogger, systemClock } from './shared/index.js';
 export type {
   PersistenceAdapter,
