@@ -25,25 +25,23 @@ const library = {
 // `clean` in one of them would delete the type declarations another has already written.
 export default defineConfig([
   {
-    // ESM, with the `flowline` command (package.json "bin") in the same build: it shares the
-    // library's chunks, so a user's `--actions` module importing 'flowline' gets the very same
-    // Action class. The command uses import.meta, hence ESM only.
+    // ESM, with the `flowline` command (package.json "bin") and `flowline/testing` in the same
+    // build: they share the library's chunks, so a user's `--actions` module importing 'flowline'
+    // gets the very same Action class, and so does the single-action test harness (it binds
+    // instances of the user's classes). The command uses import.meta, hence ESM only.
     ...shared,
-    entry: { ...library, 'cli/main': 'src/cli/main.ts' },
+    entry: { ...library, 'cli/main': 'src/cli/main.ts', 'testing/index': 'src/testing/index.ts' },
     format: ['esm'],
     clean: false,
   },
   {
+    // CommonJS. `flowline/testing` has its own entry here: everything but the adapter conformance
+    // suite, which runs inside vitest (ESM only) and, when required, says to use `import`.
+    // The storage drivers are loaded with createRequire(import.meta.url): the shim provides it.
     ...shared,
-    entry: library,
+    entry: { ...library, 'testing/index': 'src/testing/require.ts' },
     format: ['cjs'],
-    clean: false,
-  },
-  {
-    // The conformance suite runs inside vitest, which is ESM-only: no CommonJS build.
-    ...shared,
-    entry: { 'testing/index': 'src/testing/index.ts' },
-    format: ['esm'],
+    shims: true,
     clean: false,
   },
 ]);

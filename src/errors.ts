@@ -42,6 +42,12 @@ export const ErrorCode = {
    * first used with an explicit `id`, or that id's plan was triggered with another key).
    */
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
+  /**
+   * A package a feature needs cannot be loaded: an optional peer that is not installed
+   * (`better-sqlite3` for `flowline/sqlite`, `pg` for `flowline/postgres`), or an ES-module-only
+   * one required from CommonJS. The message says what to install or how to import.
+   */
+  MISSING_DEPENDENCY: 'MISSING_DEPENDENCY',
 } as const;
 
 /** Union of every {@link ErrorCode} value. */

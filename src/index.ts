@@ -51,7 +51,7 @@ export type {
 } from './action/index.js';
 export { ErrorCode, FlowlineError } from './errors.js';
 export type { ErrorDetails, SerializedError } from './errors.js';
-export type { Clock, LogMeta, Logger, TimerHandle } from './shared/index.js';
+export type { Clock, LogMeta, Logger, TimerHandle, TimerKind, TimerLabel } from './shared/index.js';
 export { consoleLogger, silentLogger, systemClock } from './shared/index.js';
 export type {
   PersistenceAdapter,
@@ -82,6 +82,7 @@ export type {
 export { MAX_JSON_DEPTH, PlanResult, PlanState, SCHEMA_VERSION, StepState } from './plan/index.js';
 export type {
   DelayOptions,
+  ExecuteOptions,
   PlanStateEvent,
   StepStateEvent,
   TimeInput,

@@ -118,6 +118,7 @@ export interface ActionContext {
   readonly output: JsonObject;
   readonly planning?: PlanningScope;
   readonly execution?: ExecutionScope;
+  readonly userContext?: unknown;
 }
 
 /** Binds an instance to its context (set by `Action`'s static block). @internal */

@@ -68,9 +68,15 @@ export interface Executor {
    * Executes a `planned` or `paused` plan.
    *
    * @param reservation - from {@link Executor.reserve}: the lock is already held
+   * @param taken - called with a snapshot of the plan once it is taken into execution (lock held,
+   *   state `running` committed); steps it started by then may show as running
    * @returns the plan once it is `paused` or `stopped`
    */
-  execute(planId: string, reservation?: Reservation): Promise<ExecutionPlan>;
+  execute(
+    planId: string,
+    reservation?: Reservation,
+    taken?: (plan: ExecutionPlan) => void,
+  ): Promise<ExecutionPlan>;
   /**
    * Takes over a plan nobody executes: one left `running` by a world that is gone (or closed) —
    * steps it was running fail with ABNORMAL_TERMINATION (idempotent actions run again), then

@@ -98,7 +98,11 @@ export class ParallelExecutor implements Executor {
     return executions.reserve(planId);
   }
 
-  async execute(planId: string, reservation?: Reservation): Promise<ExecutionPlan> {
+  async execute(
+    planId: string,
+    reservation?: Reservation,
+    taken?: (plan: ExecutionPlan) => void,
+  ): Promise<ExecutionPlan> {
     const executions = this.#ctx();
     const reserved = reservation as ReservationEntry | undefined;
     if (executions.closed) {
@@ -160,6 +164,7 @@ export class ParallelExecutor implements Executor {
         }
       }
     }
+    taken?.(runtime.snapshot());
     // Nothing here (the reservation least of all) stays alive for as long as the plan runs.
     return runtime.finished;
   }

@@ -70,6 +70,7 @@ export function armPlannedEvents(
           target.sendEvent(event.payload).catch(() => undefined);
         },
         Math.max(0, event.due - clock.now()),
+        { kind: 'event', planId: target.planId, stepId: target.stepId, payload: event.payload },
       ),
     );
     set.add(clear);

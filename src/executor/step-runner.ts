@@ -22,7 +22,7 @@ import { ErrorCode, FlowlineError, serializeError, textOf, toError } from '../er
 import type { StepLogLine } from '../plan/records.js';
 import type { JsonObject, JsonValue, StepAttempt, StepWait } from '../plan/records.js';
 import { cloneJson, toJson, toJsonObject } from '../plan/serialization.js';
-import type { Clock, TimerHandle } from '../shared/clock.js';
+import type { Clock, TimerHandle, TimerLabel } from '../shared/clock.js';
 import type { SubPlanService } from './executor.js';
 import { isoNow } from '../shared/clock.js';
 import type { PlannedEvent } from './planned-events.js';
@@ -78,6 +78,8 @@ export interface PhaseCall {
   readonly halted?: AbortSignal;
   /** The world's sub-plans service (`SubPlansAction`), when it has one. */
   readonly subPlans?: SubPlanService;
+  /** What `this.context` reads (the World's `context` option). */
+  readonly userContext?: unknown;
 }
 
 /** An {@link Outcome} while it is being put together. */
@@ -141,7 +143,7 @@ async function withRetries(
       result.kind !== 'error' ||
       result.retryable !== true ||
       number > retry.retries ||
-      !(await wait(call.clock, retryDelay(retry, number), call.closing))
+      !(await wait(call.clock, retryDelay(retry, number), call.closing, stepTimer('retry', call)))
     ) {
       if (log.lines !== undefined && log.lines.length > 0) result.logs = log.lines;
       if (result.kind !== 'suspended') disarmPlannedEvents(call.planId, call.stepId);
@@ -155,7 +157,7 @@ async function withRetries(
  *
  * @returns `false` when `closing` aborted first (at once if it already had)
  */
-function wait(clock: Clock, ms: number, closing: AbortSignal): Promise<boolean> {
+function wait(clock: Clock, ms: number, closing: AbortSignal, label: TimerLabel): Promise<boolean> {
   if (closing.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const onClose = (): void => {
@@ -163,10 +165,14 @@ function wait(clock: Clock, ms: number, closing: AbortSignal): Promise<boolean> 
       resolve(false);
     };
     const timer = keepAlive(
-      clock.setTimeout(() => {
-        closing.removeEventListener('abort', onClose);
-        resolve(true);
-      }, ms),
+      clock.setTimeout(
+        () => {
+          closing.removeEventListener('abort', onClose);
+          resolve(true);
+        },
+        ms,
+        label,
+      ),
     );
     closing.addEventListener('abort', onClose, { once: true });
   });
@@ -325,6 +331,7 @@ async function attempt(
     // `compensate` reads the output its run step committed; it must not change it.
     output: call.phase === 'compensate' ? freeze(output, true) : output,
     execution: scope,
+    userContext: call.userContext,
   };
   const action = instantiate(call.cls, context);
   (action as Partial<ScopeReceiver>)[receiveScope]?.(scope);
@@ -368,7 +375,14 @@ async function attempt(
     if (isThenable(result)) {
       if (timeout === undefined) {
         await result;
-      } else if (await outlives(result, timeout - (call.clock.now() - started), call.clock)) {
+      } else if (
+        await outlives(
+          result,
+          timeout - (call.clock.now() - started),
+          call.clock,
+          stepTimer('timeout', call),
+        )
+      ) {
         const error = timeoutError(call, timeout);
         scope.abandon(error);
         const timedOut: Result = { kind: 'error', error, output: call.output };
@@ -432,7 +446,12 @@ function isSuspendSignal(value: unknown): boolean {
  * Whether `result` is still unsettled `ms` from now on the clock. A rejection propagates; the timer
  * is cleared as soon as the result settles.
  */
-async function outlives(result: PromiseLike<unknown>, ms: number, clock: Clock): Promise<boolean> {
+async function outlives(
+  result: PromiseLike<unknown>,
+  ms: number,
+  clock: Clock,
+  label: TimerLabel,
+): Promise<boolean> {
   let timer: TimerHandle;
   const expired = new Promise<boolean>((resolve) => {
     timer = keepAlive(
@@ -441,6 +460,7 @@ async function outlives(result: PromiseLike<unknown>, ms: number, clock: Clock):
           resolve(true);
         },
         Math.max(0, ms),
+        label,
       ),
     );
   });
@@ -459,6 +479,11 @@ async function outlives(result: PromiseLike<unknown>, ms: number, clock: Clock):
 function keepAlive(timer: TimerHandle): TimerHandle {
   (timer as { ref?: () => unknown } | null | undefined)?.ref?.();
   return timer;
+}
+
+/** The label of a timer of `call`'s step. */
+function stepTimer(kind: 'retry' | 'timeout', call: PhaseCall): TimerLabel {
+  return { kind, planId: call.planId, stepId: call.stepId };
 }
 
 function timeoutError(call: PhaseCall, timeout: number): FlowlineError {

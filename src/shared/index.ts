@@ -3,7 +3,7 @@
  * logger interface with its two stock loggers, and tiny pure helpers.
  */
 export { isoNow, systemClock } from './clock.js';
-export type { Clock, TimerHandle } from './clock.js';
+export type { Clock, TimerHandle, TimerKind, TimerLabel } from './clock.js';
 export { describeValue } from './describe-value.js';
 export { isThenable } from './is-thenable.js';
 export { consoleLogger, silentLogger } from './logger.js';

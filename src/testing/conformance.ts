@@ -3,7 +3,7 @@
  * {@link PersistenceAdapter} contract. Every adapter — the bundled ones and a user's own — runs it
  * unchanged.
  */
-import { afterEach, beforeEach, describe, it } from 'vitest';
+import { vitest } from './vitest.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import { registerCoordinationTests } from './suites/coordination.js';
 import { registerInsertPlanTests } from './suites/insert-plan.js';
@@ -96,6 +96,7 @@ export function runAdapterConformance<A extends PersistenceAdapter>(
   makeAdapter: AdapterFactory<A>,
   options: AdapterConformanceOptions<A> = {},
 ): void {
+  const { afterEach, beforeEach, describe, it } = vitest();
   const skipped = new Set<ConformanceGroup>(options.skip ?? []);
   const expectedFailures = new Set(options.expectedFailures ?? []);
   const titles = new Set<string>();

@@ -1,9 +1,41 @@
-import type { Clock, TimerHandle } from '../shared/clock.js';
+import type { Clock, TimerHandle, TimerKind, TimerLabel } from '../shared/clock.js';
 
 interface Timer {
   readonly id: number;
   readonly at: number;
   readonly fn: () => void;
+  readonly label: TimerLabel | undefined;
+}
+
+/** The kinds of timer that belong to a step: see {@link TimerKind}. */
+const STEP_TIMERS: ReadonlySet<TimerKind> = new Set(['retry', 'timeout', 'event']);
+
+/** A timer waiting on a {@link ManagedClock}, as {@link ManagedClock.timers} lists it. */
+export interface PendingTimer {
+  /** When it fires, in ms since the epoch. */
+  readonly due: number;
+  /**
+   * What it is for: `retry`, `timeout` and `event` are a step's timers (a `static retry` wait, a
+   * `static timeout`, an event planned with `planEvent` / `scheduleTimeout`); `delayed-plan` a
+   * delayed plan's start; `engine` the world's own (heartbeats, polling) and unlabelled timers.
+   */
+  readonly kind: TimerKind;
+  /** The plan of a step timer. */
+  readonly planId?: string;
+  /** The step of a step timer. */
+  readonly stepId?: number;
+  /** For an `event` timer: the payload it will send. */
+  readonly payload?: unknown;
+}
+
+/** Which step timers {@link ManagedClock.advanceToNextStepTimer} considers. */
+export interface StepTimerFilter {
+  /** Only timers of this plan. */
+  readonly planId?: string;
+  /** Only timers of this step. */
+  readonly stepId?: number;
+  /** Only timers of these kinds (`retry`, `timeout`, `event`). */
+  readonly kind?: TimerKind | readonly TimerKind[];
 }
 
 /**
@@ -36,8 +68,8 @@ export class ManagedClock implements Clock {
     return this.#now;
   }
 
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer: Timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), fn };
+  setTimeout(fn: () => void, ms: number, label?: TimerLabel): TimerHandle {
+    const timer: Timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), fn, label };
     this.#timers.push(timer);
     return timer.id;
   }
@@ -81,12 +113,61 @@ export class ManagedClock implements Clock {
     this.#now = Math.max(this.#now, time);
   }
 
+  /**
+   * The timers waiting now, earliest first (in the order they were set when due at the same time):
+   * what is due, when, and what for.
+   *
+   * @example
+   * ```ts
+   * clock.timers(); // [{ due: 1767225601000, kind: 'retry', planId: '…', stepId: 2 }, { kind: 'engine', … }]
+   * ```
+   */
+  timers(): PendingTimer[] {
+    return this.#sorted().map(describeTimer);
+  }
+
+  /**
+   * Moves time to the next timer of a step — a `static retry` wait, a `static timeout`, an event
+   * planned with `planEvent` / `scheduleTimeout` — and fires it, together with every timer due
+   * before it (heartbeats and other engine timers fire on the way, as time passes; they do not
+   * count). Promise callbacks and I/O already under way settle first, so a step that has just
+   * failed has set its retry timer; the fired timer's follow-up work has settled when this
+   * resolves.
+   *
+   * @param filter - only a timer of this plan / step / kind
+   * @returns the step timer it fired, or `undefined` when no such timer is waiting (time then
+   *   stays where it is)
+   */
+  async advanceToNextStepTimer(filter: StepTimerFilter = {}): Promise<PendingTimer | undefined> {
+    // Work already under way (a failed attempt about to wait for its retry) sets its timer first.
+    await settle();
+    const kinds =
+      filter.kind === undefined
+        ? STEP_TIMERS
+        : new Set(typeof filter.kind === 'string' ? [filter.kind] : filter.kind);
+    const target = this.#sorted().find(
+      (timer) =>
+        timer.label !== undefined &&
+        STEP_TIMERS.has(timer.label.kind) &&
+        kinds.has(timer.label.kind) &&
+        (filter.planId === undefined || timer.label.planId === filter.planId) &&
+        (filter.stepId === undefined || timer.label.stepId === filter.stepId),
+    );
+    if (target === undefined) return undefined;
+    await this.advanceTo(target.at);
+    return describeTimer(target);
+  }
+
   /** Jumps to the next timer and fires it; `false` when no timer is waiting. */
   async next(): Promise<boolean> {
     const timer = this.#earliest();
     if (timer === undefined) return false;
     await this.advanceTo(timer.at);
     return true;
+  }
+
+  #sorted(): Timer[] {
+    return [...this.#timers].sort((a, b) => a.at - b.at || a.id - b.id);
   }
 
   #earliest(): Timer | undefined {
@@ -96,6 +177,18 @@ export class ManagedClock implements Clock {
     }
     return earliest;
   }
+}
+
+function describeTimer(timer: Timer): PendingTimer {
+  const label = timer.label;
+  const described: { -readonly [K in keyof PendingTimer]: PendingTimer[K] } = {
+    due: timer.at,
+    kind: label?.kind ?? 'engine',
+  };
+  if (label?.planId !== undefined) described.planId = label.planId;
+  if (label?.stepId !== undefined) described.stepId = label.stepId;
+  if (label !== undefined && 'payload' in label) described.payload = label.payload;
+  return described;
 }
 
 /** Lets promise callbacks and already-completed I/O run (a few turns of the event loop). */

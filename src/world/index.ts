@@ -22,4 +22,5 @@ export * from './singleton.js';
 export * from './sub-plans.js';
 export * from './trigger-options.js';
 export * from './triggered.js';
+export * from './wait-option.js';
 export * from './world.js';

@@ -169,10 +169,14 @@ export class Scheduler {
       this.wake();
       return;
     }
-    this.#dueTimer = clock.setTimeout(() => {
-      this.#dueTimer = undefined;
-      this.wake();
-    }, at - clock.now());
+    this.#dueTimer = clock.setTimeout(
+      () => {
+        this.#dueTimer = undefined;
+        this.wake();
+      },
+      at - clock.now(),
+      { kind: 'delayed-plan' },
+    );
   }
 
   #schedulePoll(): void {

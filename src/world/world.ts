@@ -31,6 +31,8 @@ import type { ChainedPlanIds } from './plan-reader.js';
 import type { Triggered } from './triggered.js';
 import type { TriggerOptions } from './trigger-options.js';
 import { readTriggerOptions } from './trigger-options.js';
+import type { ExecuteOptions } from './wait-option.js';
+import { untilTaken, waitOption } from './wait-option.js';
 
 export type { Triggered } from './triggered.js';
 export type { TriggerOptions } from './trigger-options.js';
@@ -192,17 +194,25 @@ export class World {
   /**
    * Executes a `planned` plan (a `paused` one is resumed).
    *
-   * @returns the plan once it is `paused` or `stopped`
+   * @param options - `wait: false` resolves once the plan is running (see {@link ExecuteOptions})
+   * @returns the plan once it is `paused` or `stopped`; with `wait: false`, once it is running
+   * @throws FlowlineError `INVALID_ARGUMENT` for bad options
    */
-  async execute(id: string): Promise<ExecutionPlan> {
+  async execute(id: string, options?: ExecuteOptions): Promise<ExecutionPlan> {
+    return this.#execute(id, waitOption(options, 'world.execute'));
+  }
+
+  async #execute(id: string, wait: boolean): Promise<ExecutionPlan> {
     const executor = this.#needExecutor('execute');
     const planning = this.#planned(id);
     if (planning !== undefined) await planning;
-    return this.#parts.singletons.relocked(
-      id,
-      (name) => this.#registry.classOf(name),
-      () => executor.execute(id),
-    );
+    const run = (taken?: (plan: ExecutionPlan) => void): Promise<ExecutionPlan> =>
+      this.#parts.singletons.relocked(
+        id,
+        (name) => this.#registry.classOf(name),
+        () => executor.execute(id, undefined, taken),
+      );
+    return wait ? run() : untilTaken(id, this.#options.logger, run);
   }
 
   /**
@@ -263,11 +273,16 @@ export class World {
    * Continues a `paused` plan: failed steps run again, skipping steps become skipped, and a failed
    * finalize phase runs again from its start.
    *
-   * @returns the plan once it is `paused` or `stopped` again
+   * @param options - `wait: false` resolves once the plan is running again, for callers that must
+   *   not wait for the whole plan (a web request); see {@link ExecuteOptions}
+   * @returns the plan once it is `paused` or `stopped` again; with `wait: false`, once it is running
+   * @throws FlowlineError `INVALID_ARGUMENT` for bad options, `PLAN_NOT_FOUND`,
+   *   `INVALID_PLAN_STATE` when the plan is not paused
    */
-  async resume(id: string): Promise<ExecutionPlan> {
+  async resume(id: string, options?: ExecuteOptions): Promise<ExecutionPlan> {
     this.#assertStarted();
     const planning = this.#known(id, 'world.resume');
+    const wait = waitOption(options, 'world.resume');
     if (planning !== undefined) await planning;
     const plan = await this.#adapter.loadPlan(id);
     if (plan === undefined) throw planNotFound(id);
@@ -278,7 +293,7 @@ export class World {
         { planId: id },
       );
     }
-    return this.execute(id);
+    return this.#execute(id, wait);
   }
 
   /**

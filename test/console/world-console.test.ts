@@ -3,10 +3,10 @@
  * input, operations and escaping.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { World, silentLogger } from '../../src/index.js';
+import { Action, World, silentLogger } from '../../src/index.js';
 import type { ExecutionPlan } from '../../src/index.js';
 import { createConsole } from '../../src/console/index.js';
-import { nextEvent, planReaching, recordingLogger } from '../helpers/world.js';
+import { deferred, nextEvent, planReaching, recordingLogger } from '../helpers/world.js';
 import {
   ACTIONS,
   Blocking,
@@ -398,6 +398,31 @@ describe('operations', () => {
     const page = await client.get(reply.headers.location ?? '');
     expect(page.flat).toMatch(/class="flash flash-success"[^>]*>The plan was resumed/);
     expect(page.flat).toContain('<span class="badge state-stopped">stopped</span>');
+  });
+
+  it('resume: answers "started" while the resumed step is still at work, without a time bound', async () => {
+    const release = deferred();
+    let failures = 1;
+    class Migrate extends Action {
+      async run() {
+        if (failures-- > 0) throw new Error('database locked');
+        await release.promise;
+      }
+    }
+    world.register(Migrate);
+    const plan = await world.trigger(Migrate).finished;
+    expect(plan.state).toBe('paused');
+    const reply = await client.post(`/plans/${plan.id}/resume`);
+    expect(reply.headers.location).toBe(`/plans/${plan.id}?flash=resume%3Astarted`);
+    expect(release.settled).toBe(false);
+    expect((await world.executionPlan(plan.id))?.state).toBe('running');
+    const stopped = nextEvent(
+      world,
+      'plan:state',
+      (e) => e.planId === plan.id && e.state === 'stopped',
+    );
+    release.resolve();
+    expect((await stopped).result).toBe('success');
   });
 
   it('skip, then resume: the plan ends with a warning', async () => {

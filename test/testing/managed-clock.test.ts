@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Action, silentLogger } from '../../src/index.js';
 import { ManagedClock } from '../../src/testing/index.js';
+import { nextEvent, withWorld } from '../helpers/world.js';
 
 describe('ManagedClock', () => {
   it('starts at a fixed time and only moves when advanced', async () => {
@@ -56,5 +58,71 @@ describe('ManagedClock', () => {
 
   it('refuses to go back in time', async () => {
     await expect(new ManagedClock().advance(-1)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('ManagedClock: step timers apart from the engine’s', () => {
+  it('lists what is due with its kind, and advances to the next step timer past heartbeats', async () => {
+    let calls = 0;
+    class Charge extends Action<{ cents: number }, { chargeId?: string }> {
+      static retry = { retries: 2, minTimeout: 60_000, factor: 2 };
+      run() {
+        calls++;
+        if (calls < 3) throw new Error('payment gateway unavailable');
+        this.output.chargeId = `ch_${this.input.cents}`;
+      }
+    }
+    const clock = new ManagedClock(0);
+    await withWorld({ clock, actions: [Charge], logger: silentLogger }, async (world) => {
+      const running = nextEvent(
+        world,
+        'step:state',
+        (e) => e.phase === 'run' && e.state === 'running',
+      );
+      const { id, finished } = world.trigger(Charge, { cents: 500 });
+      const { stepId } = await running;
+
+      const first = await clock.advanceToNextStepTimer();
+      expect(first).toEqual({ due: 60_000, kind: 'retry', planId: id, stepId });
+      expect(calls).toBe(2);
+      // Heartbeats (every 5 s) came due on the way and fired: they are engine timers.
+      const due = clock.timers();
+      expect(due.find((timer) => timer.kind === 'retry')).toEqual({
+        due: 180_000,
+        kind: 'retry',
+        planId: id,
+        stepId,
+      });
+      expect(due.some((timer) => timer.kind === 'engine' && timer.due < 180_000)).toBe(true);
+
+      expect(await clock.advanceToNextStepTimer({ planId: id })).toMatchObject({ due: 180_000 });
+      const plan = await finished;
+      expect([plan.state, plan.result]).toEqual(['stopped', 'success']);
+      expect(plan.actions[0]?.output).toEqual({ chargeId: 'ch_500' });
+      expect(calls).toBe(3);
+      // Nothing of the step is left; a further call finds no step timer and leaves time alone.
+      const now = clock.now();
+      expect(await clock.advanceToNextStepTimer()).toBeUndefined();
+      expect(clock.now()).toBe(now);
+    });
+  });
+
+  it('labels unlabelled timers as engine timers and ignores them when advancing to a step timer', async () => {
+    const clock = new ManagedClock(0);
+    let fired = 0;
+    clock.setTimeout(() => fired++, 10);
+    expect(clock.timers()).toEqual([{ due: 10, kind: 'engine' }]);
+    expect(await clock.advanceToNextStepTimer()).toBeUndefined();
+    expect(fired).toBe(0);
+    clock.setTimeout(() => fired++, 50, { kind: 'event', planId: 'p', stepId: 2, payload: 1 });
+    expect(await clock.advanceToNextStepTimer({ stepId: 3 })).toBeUndefined();
+    expect(await clock.advanceToNextStepTimer({ stepId: 2 })).toEqual({
+      due: 50,
+      kind: 'event',
+      planId: 'p',
+      stepId: 2,
+      payload: 1,
+    });
+    expect(fired).toBe(2);
   });
 });

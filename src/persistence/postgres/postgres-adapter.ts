@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { pg } from '../peer-dependencies.js';
 import type { Pool, QueryResult, QueryResultRow } from 'pg';
 import { ErrorCode, FlowlineError } from '../../errors.js';
 import type {
@@ -67,10 +67,12 @@ export class PostgresAdapter implements PersistenceAdapter {
   /**
    * @param options - a `connectionString` (the adapter owns a pool and ends it on `close()`) or an
    *   application's `pool` (never ended by the adapter), and optionally the `schema`
-   * @throws FlowlineError `INVALID_ARGUMENT` when the options are not valid
+   * @throws FlowlineError `INVALID_ARGUMENT` when the options are not valid, `MISSING_DEPENDENCY`
+   *   when the adapter is to create its pool and the package `pg` is not installed
    */
   constructor(options: PostgresAdapterOptions) {
     this.#options = resolveOptions(options);
+    if (this.#options.kind === 'connection') pg();
     this.schema = this.#options.schema;
     this.#db = {
       tables: tablesIn(this.schema),
@@ -273,7 +275,7 @@ export class PostgresAdapter implements PersistenceAdapter {
 }
 
 function createPool(options: Extract<ResolvedOptions, { kind: 'connection' }>): Pool {
-  const pool = new pg.Pool({
+  const pool = new (pg().Pool)({
     connectionString: options.connectionString,
     max: options.maxConnections,
     connectionTimeoutMillis: options.connectionTimeoutMillis,

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { betterSqlite3 } from '../peer-dependencies.js';
 import { ErrorCode, FlowlineError } from '../../errors.js';
 import type { PlanInsert, PlanInsertResult, StepLogLine, WriteBatch } from '../adapter.js';
 import { idempotencyKeyColumn } from '../plan-insert.js';
@@ -115,7 +116,7 @@ export function openDatabase(options: ResolvedSqliteOptions): Database.Database 
   checkDirectory(filename);
   let db: Database.Database;
   try {
-    db = new Database(filename, { timeout: busyTimeoutMs });
+    db = new (betterSqlite3())(filename, { timeout: busyTimeoutMs });
   } catch (error) {
     throw openError(filename, error);
   }

@@ -20,6 +20,7 @@ import { connect } from './connection.js';
 import { GroupCommit } from './group-commit.js';
 import type { ResolvedSqliteOptions, SqliteAdapterOptions } from './options.js';
 import { resolveSqliteOptions } from './options.js';
+import { betterSqlite3 } from '../peer-dependencies.js';
 import { isForeignKeyViolation, storageError } from './sqlite-errors.js';
 import { missingPlanError } from './plan-rows.js';
 import { checkPlanFilter } from '../plan-filter.js';
@@ -69,10 +70,12 @@ export class SqliteAdapter implements PersistenceAdapter {
    * Checks the options; the file is not touched until {@link SqliteAdapter.start}.
    *
    * @param options - the database file and how to sync it
-   * @throws FlowlineError `INVALID_ARGUMENT` when an option is missing or invalid
+   * @throws FlowlineError `INVALID_ARGUMENT` when an option is missing or invalid,
+   *   `MISSING_DEPENDENCY` when the package `better-sqlite3` is not installed
    */
   constructor(options: SqliteAdapterOptions) {
     this.#options = resolveSqliteOptions(options);
+    betterSqlite3();
   }
 
   /** The database file this adapter stores plans in. */

@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect } from '../vitest.js';
 import type { PersistenceAdapter, PlanFilter } from '../../persistence/adapter.js';
 import type { PlanRecord, StepRecord } from '../../plan/records.js';
 import type { PlanResult, PlanState, StepState } from '../../plan/states.js';

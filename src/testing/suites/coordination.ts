@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect } from '../vitest.js';
 import type {
   DelayedPlanRecord,
   LockRecord,

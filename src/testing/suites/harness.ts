@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect } from '../vitest.js';
 import type { PersistenceAdapter, StoredPlan } from '../../persistence/adapter.js';
 import { fixtureBatch, makePlanFixture } from '../fixtures.js';
 import type { PlanFixture } from '../fixtures.js';

@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect } from '../vitest.js';
 import type { PersistenceAdapter, PlanFilter } from '../../persistence/adapter.js';
 import type { PlanParent, PlanRecord } from '../../plan/records.js';
 import type { PlanResult, PlanState } from '../../plan/states.js';

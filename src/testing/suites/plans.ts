@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect } from '../vitest.js';
 import type { StoredPlan } from '../../persistence/adapter.js';
 import type { ActionRecord, PlanRecord, StepRecord } from '../../plan/records.js';
 import { SCHEMA_VERSION } from '../../plan/records.js';

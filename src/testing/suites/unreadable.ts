@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect } from '../vitest.js';
 import type { PersistenceAdapter } from '../../persistence/adapter.js';
 import type { JsonValue, PlanRecord } from '../../plan/records.js';
 import { fixtureBatch, makePlanRecord, makeSmallPlan, makeStepRecord } from '../fixtures.js';
