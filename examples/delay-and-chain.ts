@@ -22,7 +22,7 @@ const HOUR = 3_600_000;
 
 class BackupDatabase extends Action<{ database: string }, { file: string }> {
   /** Two backups of the same kind never run at once. */
-  static singleton = true;
+  static override singleton = true;
 
   override plan(database: string): void {
     this.planSelf({ database });

@@ -44,7 +44,7 @@ let pricingCalls = 0;
 
 class FetchQuote extends Action<{ sku: string }, { price?: number }> {
   // p-retry's options: 3 retries, waiting 100 ms, then 200 ms, then 400 ms (factor 2).
-  static retry = { retries: 3, minTimeout: 100, factor: 2 };
+  static override retry = { retries: 3, minTimeout: 100, factor: 2 };
 
   async run(): Promise<void> {
     pricingCalls++;
@@ -56,7 +56,7 @@ class FetchQuote extends Action<{ sku: string }, { price?: number }> {
 
 class ReserveStock extends Action<{ sku: string }, { reservation?: string }> {
   // The whole run call may take at most 300 ms.
-  static timeout = 300;
+  static override timeout = 300;
 
   override rescueStrategy(): RescueStrategy {
     return 'skip';
@@ -73,8 +73,8 @@ let warehouseCalls = 0;
 
 class NotifyWarehouse extends Action<{ sku: string }, { notified?: boolean }> {
   // 150 ms per attempt; one retry 50 ms after a failed or timed-out attempt.
-  static timeout = 150;
-  static retry = { retries: 1, minTimeout: 50 };
+  static override timeout = 150;
+  static override retry = { retries: 1, minTimeout: 50 };
 
   async run(): Promise<void> {
     warehouseCalls++;

@@ -114,6 +114,8 @@ export interface ActionContext {
   readonly output: JsonObject;
   readonly planning?: PlanningScope;
   readonly execution?: ExecutionScope;
+  /** The world's `context` option (`this.context`); never stored. */
+  readonly userContext?: unknown;
 }
 
 /** Binds an instance to its context (set by `Action`'s static block). @internal */

@@ -27,6 +27,7 @@ export function rescueStrategyOf(
   rt: PlanRuntime,
   actionId: number,
   logger: Logger,
+  userContext?: unknown,
 ): RescueStrategy {
   const record = rt.action(actionId);
   try {
@@ -36,6 +37,7 @@ export function rescueStrategyOf(
       phase: 'rescue',
       input: record.input,
       output: record.output,
+      userContext,
     });
     const strategy: unknown = action.rescueStrategy();
     if (strategy === 'pause' || strategy === 'skip' || strategy === 'fail') return strategy;
