@@ -56,6 +56,14 @@ export class ActionRegistry {
       );
     }
     if (this.#names.has(cls)) return;
+    const given: unknown = cls.actionName;
+    if (given !== undefined && (typeof given !== 'string' || given === '')) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ACTION,
+        `cannot register ${describe(cls)}: static actionName must be a non-empty string, got ` +
+          describeValue(given),
+      );
+    }
     const name = cls.actionName ?? cls.name;
     if (typeof name === 'string' && name !== '' && storableText(name) !== name) {
       throw new FlowlineError(

@@ -24,18 +24,26 @@ import { caughtFlowlineError } from '../helpers/errors.js';
 import { Probe, nextEvent, stepOf, withWorld } from '../helpers/world.js';
 
 /** The services of the tests: a mailer that records what it sent, and a secret never stored. */
-class Services {
-  readonly sent: string[] = [];
-  readonly secret = 'sk_live_never_stored';
-  readonly seen = new Map<string, unknown>();
-  mail(text: string): void {
-    this.sent.push(text);
-  }
+interface Services {
+  readonly sent: string[];
+  readonly secret: string;
+  readonly seen: Map<string, unknown>;
+  mail(text: string): void;
+}
+
+function makeServices(): Services {
+  const sent: string[] = [];
+  return {
+    sent,
+    secret: 'sk_live_never_stored',
+    seen: new Map(),
+    mail: (text) => sent.push(text),
+  };
 }
 
 describe('injected services (World option context)', () => {
   it('every phase of an action reads the same context object: plan, run, finalize, rescueStrategy and hooks', async () => {
-    const services = new Services();
+    const services = makeServices();
     const probe = new Probe();
     class Notify extends Action<{ to: string }> {
       static override executionPlanHooks = Action.executionPlanHooks.use('onStopped', {
@@ -82,7 +90,7 @@ describe('injected services (World option context)', () => {
   });
 
   it('cancel(force) of a suspended action reads the context too', async () => {
-    const services = new Services();
+    const services = makeServices();
     let cancelledWith: unknown;
     class Waits extends Action {
       run(event?: JsonValue) {
@@ -106,7 +114,7 @@ describe('injected services (World option context)', () => {
   });
 
   it('middleware reads the context in every hook, planPhase included (before any action exists)', async () => {
-    const services = new Services();
+    const services = makeServices();
     const seen: string[] = [];
     const recording: Middleware = {
       name: 'recording',
@@ -193,7 +201,7 @@ describe('injected services (World option context)', () => {
   });
 
   it('the context is never stored: nothing of it is in the plan the store keeps', async () => {
-    const services = new Services();
+    const services = makeServices();
     const adapter = new MemoryAdapter();
     class UsesSecret extends Action<Record<string, never>, { used: boolean }> {
       run() {

@@ -185,7 +185,7 @@ describe.each(libraries)('static input / static output with $name', (lib) => {
           this.output.chargeId = '  ch_1  ';
           this.suspend();
         }
-        this.output.receipt = String((event as { receipt: string }).receipt);
+        this.output.receipt = (event as { receipt: string }).receipt;
       }
     }
     await withWorld({ actions: [AwaitCarrier], logger: silentLogger }, async (world) => {

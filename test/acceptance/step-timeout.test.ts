@@ -5,14 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RescueStrategy } from '../../src/index.js';
-import {
-  Action,
-  ErrorCode,
-  FlowlineError,
-  MemoryAdapter,
-  World,
-  silentLogger,
-} from '../../src/index.js';
+import { Action, ErrorCode, FlowlineError, World, silentLogger } from '../../src/index.js';
 import { caughtFlowlineError } from '../helpers/errors.js';
 import { ManagedClock } from '../../src/testing/index.js';
 import { Probe, deferred, expectFlowlineError, stepOf, withWorld } from '../helpers/world.js';
