@@ -4,9 +4,9 @@
  * Three actions call (simulated) remote services:
  *
  * - `FetchQuote` talks to a flaky pricing service that fails twice before it answers. With
- *   `static retry = { retries: 3, minTimeout: 100, factor: 2 }` its `run` is called again after
+ *   `static override retry = { retries: 3, minTimeout: 100, factor: 2 }` its `run` is called again after
  *   100 ms, then after 200 ms, within the same step; every attempt is recorded on the step.
- * - `ReserveStock` calls a service that hangs. `static timeout = 300` fails the step with
+ * - `ReserveStock` calls a service that hangs. `static override timeout = 300` fails the step with
  *   `STEP_TIMEOUT` after 300 ms; `this.signal` aborts, so the call it made is cancelled; its
  *   `rescueStrategy()` is `skip`, so the plan carries on and ends with result `warning`.
  * - `NotifyWarehouse` combines both: each attempt gets its own 150 ms, and a timed-out attempt is

@@ -41,6 +41,9 @@ export class Action<
   // O appears once in the signature but is what users read and write as `this.output`.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
   O extends object = Record<string, unknown>,
+  // C types `this.context`: by default the declaration-merged FlowlineContext.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+  C extends object = FlowlineContext,
 > {
   #context: ActionContext | undefined;
 
@@ -163,11 +166,12 @@ export class Action<
 
   /**
    * The services of the world running this action: the `context` given to `new World({ context })`,
-   * the same object in every phase (never stored). Typed by the {@link FlowlineContext} interface.
+   * the same object in every phase (never stored). Typed by the {@link FlowlineContext} interface
+   * (declaration merging), or by the class's third type argument: `Action<I, O, Services>`.
    *
    * @throws FlowlineError `CONTEXT_MISSING` when the world was created without a context
    */
-  get context(): FlowlineContext {
+  get context(): C {
     const { userContext } = this.#bound('context');
     if (userContext === undefined) {
       throw new FlowlineError(
@@ -177,7 +181,7 @@ export class Action<
         { actionId: this.id, planId: this.executionPlanId },
       );
     }
-    return userContext as FlowlineContext;
+    return userContext as C;
   }
 
   /**

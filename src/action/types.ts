@@ -7,7 +7,7 @@ import type { StandardSchemaV1 } from './standard-schema.js';
 import type { RetryOptions } from './step-options.js';
 
 /** Any action, whatever its input and output types. */
-export type AnyAction = Action<object, object>;
+export type AnyAction = Action<object, object, object>;
 
 /** What to do when a step of an action fails. */
 export type RescueStrategy = 'pause' | 'skip' | 'fail';
@@ -59,7 +59,7 @@ export interface ActionClass<A extends AnyAction = AnyAction> {
  */
 export type InputOf<A> = A extends abstract new () => infer Instance
   ? SchemaTypeOf<A, 'input', InputOf<Instance>>
-  : A extends Action<infer I, object>
+  : A extends Action<infer I, object, object>
     ? I
     : never;
 
@@ -69,7 +69,7 @@ export type InputOf<A> = A extends abstract new () => infer Instance
  */
 export type OutputOf<A> = A extends abstract new () => infer Instance
   ? SchemaTypeOf<A, 'output', OutputOf<Instance>>
-  : A extends Action<object, infer O>
+  : A extends Action<object, infer O, object>
     ? O
     : never;
 

@@ -12,15 +12,20 @@ export interface ActionSchemas {
   readonly output?: StandardSchemaV1;
 }
 
-/** The type a schema of `S` under `K` outputs, when it is an object type; else a plain record. */
-type SchemaObject<
-  S extends ActionSchemas,
-  K extends keyof ActionSchemas,
-> = S[K] extends StandardSchemaV1
-  ? StandardSchemaV1.InferOutput<S[K]> extends infer T extends object
-    ? T
-    : Record<string, unknown>
-  : Record<string, unknown>;
+/** The schema `S` has under `K`, or `undefined` when it has none. */
+type SchemaAt<S extends ActionSchemas, K extends keyof ActionSchemas> = S extends {
+  readonly [key in K]: infer T extends StandardSchemaV1;
+}
+  ? T
+  : undefined;
+
+/** The type the schema of `S` under `K` outputs, when it is an object type; else a plain record. */
+type SchemaObject<S extends ActionSchemas, K extends keyof ActionSchemas> =
+  SchemaAt<S, K> extends StandardSchemaV1
+    ? StandardSchemaV1.InferOutput<SchemaAt<S, K>> extends infer T extends object
+      ? T
+      : Record<string, unknown>
+    : Record<string, unknown>;
 
 /**
  * The base class {@link withSchemas} returns: `Action<I, O>` with `I` and `O` inferred from the
@@ -33,9 +38,9 @@ export type ActionWithSchemas<S extends ActionSchemas> = Omit<
   new (): Action<SchemaObject<S, 'input'>, SchemaObject<S, 'output'>>;
   readonly prototype: Action<SchemaObject<S, 'input'>, SchemaObject<S, 'output'>>;
   /** The input schema. */
-  input: S['input'];
+  input: SchemaAt<S, 'input'>;
   /** The output schema. */
-  output: S['output'];
+  output: SchemaAt<S, 'output'>;
 };
 
 /**

@@ -29,6 +29,24 @@ describe('this.context', () => {
     expectTypeOf<MiddlewareContext['context']>().toEqualTypeOf<FlowlineContext>();
   });
 
+  it('Action<I, O, C> types this.context with C, for worlds typed World<C>', () => {
+    interface Services {
+      readonly payments: { charge(cents: number): Promise<string> };
+    }
+    class Charge extends Action<{ cents: number }, { chargeId: string }, Services> {
+      async run() {
+        expectTypeOf(this.context).toEqualTypeOf<Services>();
+        this.output.chargeId = await this.context.payments.charge(this.input.cents);
+      }
+    }
+    const world = new World<Services>({
+      actions: [Charge],
+      context: { payments: { charge: async () => 'ch_1' } },
+    });
+    world.trigger(Charge, { cents: 100 });
+    expectTypeOf<InputOf<Charge>>().toEqualTypeOf<{ cents: number }>();
+  });
+
   it('World<C> types the context option with C', () => {
     interface Services {
       readonly db: { query(sql: string): Promise<unknown[]> };
