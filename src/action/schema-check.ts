@@ -42,6 +42,7 @@ function toCheck(result: unknown): SchemaCheck {
 }
 
 function toIssue(issue: unknown): ValidationIssue {
+  if (typeof issue === 'string') return { path: [], message: issue };
   const { message, path } = (typeof issue === 'object' && issue !== null ? issue : {}) as {
     message?: unknown;
     path?: unknown;

@@ -250,6 +250,51 @@ describe.each(libraries)('static input / static output with $name', (lib) => {
   });
 });
 
+describe('schemas that misbehave', () => {
+  /** A Standard Schema whose validate does what `validate` says. */
+  function schemaDoing(validate: (value: unknown) => unknown): StandardSchemaV1 {
+    return {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: validate as StandardSchemaV1.Props['validate'],
+      },
+    };
+  }
+
+  it.each([
+    [
+      'throws',
+      () => {
+        throw new Error('validator crashed');
+      },
+      'validator crashed',
+    ],
+    ['returns null', () => null, "the schema's validate returned null"],
+    ['returns a non-object value', () => ({ value: 5 }), 'not an object'],
+    [
+      'rejects',
+      () => Promise.reject(new Error('async validator crashed')),
+      'async validator crashed',
+    ],
+    ['returns issues that are not a list', () => ({ issues: 'bad' }), 'bad'],
+  ])(
+    'a schema whose validate %s fails the plan step with a readable error',
+    async (_what, validate, says) => {
+      class Odd extends Action {
+        static override input = schemaDoing(validate);
+        run() {}
+      }
+      await withWorld({ actions: [Odd], logger: silentLogger }, async (world) => {
+        const plan = await world.trigger(Odd, { a: 1 }).finished;
+        expect(plan.state).toBe('stopped');
+        expect(plan.result).toBe('error');
+        expect(stepOf(plan, 'Odd', 'plan').error?.message).toContain(says);
+      });
+    },
+  );
+});
+
 describe('schema issues on a durable store', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'flowline-schemas-'));
   afterAll(() => {
