@@ -62,9 +62,12 @@ export function middlewareContext(
  * ```ts
  * const timing: Middleware = {
  *   name: 'timing',
- *   async run(next, event, { action, context }) {
+ *   async run(next, event, { actionClass, context }) {
  *     const start = performance.now();
- *     try { await next(event); } finally { metrics.observe(action.constructor.name, performance.now() - start); }
+ *     let outcome = 'done';
+ *     try { await next(event); }
+ *     catch (error) { outcome = isSuspension(error) ? 'suspended' : 'failed'; throw error; }
+ *     finally { context.metrics.observe(actionClass.name, outcome, performance.now() - start); }
  *   },
  * };
  * class Provision extends Action {
