@@ -41,7 +41,7 @@ class ReserveSeat extends Action<{ flight: string }, { seat: string }> {
 
 class ChargeCard extends Action<{ amount: number }, { chargeId: string }> {
   /** Applies to run and to compensate alike: a flaky refund is tried again. */
-  static retry = { retries: 1, minTimeout: 10 };
+  static override retry = { retries: 1, minTimeout: 10 };
 
   run(): void {
     outside.charged += this.input.amount;

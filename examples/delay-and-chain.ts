@@ -7,7 +7,7 @@
  * 2. `world.chain(prerequisiteIds, Action, ...args)` stores a plan that starts once every
  *    prerequisite is stopped, and ends `stopped`/`error` with PREREQUISITE_FAILED if one of them
  *    failed.
- * 3. `static singleton = true`: while one plan of the class is active, another is refused with
+ * 3. `static override singleton = true`: while one plan of the class is active, another is refused with
  *    SINGLETON_ACTIVE.
  *
  * The example drives time with the ManagedClock of `flowline/testing`, so it finishes at once;
@@ -22,7 +22,7 @@ const HOUR = 3_600_000;
 
 class BackupDatabase extends Action<{ database: string }, { file: string }> {
   /** Two backups of the same kind never run at once. */
-  static singleton = true;
+  static override singleton = true;
 
   override plan(database: string): void {
     this.planSelf({ database });

@@ -6,7 +6,7 @@
  *
  * - World middleware (World option `middleware`) applies to every action and is the outermost:
  *   `planAudit` wraps the whole plan phase (`planPhase`) and each action's `plan`, and `timing`
- *   measures every `run` call.
+ *   measures every `run` call and says how it ended: done, failed, or suspended (`isSuspension`).
  * - Class middleware (`static middleware`): `CloudAction` opens a cloud session around `run`;
  *   `CreateMachine` extends its parent's stack with a `quota` check, placed `before` the session
  *   so a refused machine never opens one. A middleware that throws fails the step like `run`
@@ -23,7 +23,7 @@
  * Run it with `npx tsx examples/middleware-and-hooks.ts`.
  */
 import type { ExecutionPlan, HookEvent, Middleware, RescueStrategy } from '../src/index.js';
-import { Action, World } from '../src/index.js';
+import { Action, World, isSuspension } from '../src/index.js';
 
 /** Prints a line indented by how deep in the middleware chain it was written. */
 function say(depth: number, text: string): void {
@@ -57,10 +57,16 @@ const timing: Middleware = {
     const label = `${actionClass.name}#${action?.id ?? '?'}`;
     const started = performance.now();
     say(0, `[timing] > ${label} run`);
+    let outcome = 'done';
     try {
       await next(event);
+    } catch (error) {
+      // A run that suspended is waiting for an event, not failing: isSuspension tells them apart.
+      outcome = isSuspension(error) ? 'suspended' : 'failed';
+      throw error;
     } finally {
-      say(0, `[timing] < ${label} run took ${(performance.now() - started).toFixed(0)} ms`);
+      const took = (performance.now() - started).toFixed(0);
+      say(0, `[timing] < ${label} run ${outcome} after ${took} ms`);
     }
   },
 };

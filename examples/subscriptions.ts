@@ -47,7 +47,7 @@ class AnotherCoreAppAction extends Action<{ item: string }> {
 
 /** Planned whenever `ACoreAppAction` is; independent of it, so the two run at the same time. */
 class APluginAction extends Action<{ args: string[] }> {
-  static subscribe() {
+  static override subscribe() {
     return ACoreAppAction;
   }
 
@@ -66,7 +66,7 @@ class APluginAction extends Action<{ args: string[] }> {
  * orders it after the core action's run step, and the value arrives resolved in `run`.
  */
 class AnAuditPluginAction extends Action<{ triggerSuccess: boolean }, { audited: string }> {
-  static subscribe() {
+  static override subscribe() {
     return ACoreAppAction;
   }
 

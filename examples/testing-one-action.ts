@@ -36,7 +36,7 @@ class AwaitShipment extends Action<{ orderId: string }, { tracking?: string; gav
 let chargeCalls = 0;
 /** A payment gateway that is down for the first two attempts. */
 class Charge extends Action<{ cents: number }, { chargeId?: string }> {
-  static retry = { retries: 2, minTimeout: 60_000, factor: 2 };
+  static override retry = { retries: 2, minTimeout: 60_000, factor: 2 };
   run() {
     chargeCalls++;
     if (chargeCalls % 3 !== 0) throw new Error('payment gateway unavailable');

@@ -4,9 +4,9 @@
  * Three actions call (simulated) remote services:
  *
  * - `FetchQuote` talks to a flaky pricing service that fails twice before it answers. With
- *   `static retry = { retries: 3, minTimeout: 100, factor: 2 }` its `run` is called again after
+ *   `static override retry = { retries: 3, minTimeout: 100, factor: 2 }` its `run` is called again after
  *   100 ms, then after 200 ms, within the same step; every attempt is recorded on the step.
- * - `ReserveStock` calls a service that hangs. `static timeout = 300` fails the step with
+ * - `ReserveStock` calls a service that hangs. `static override timeout = 300` fails the step with
  *   `STEP_TIMEOUT` after 300 ms; `this.signal` aborts, so the call it made is cancelled; its
  *   `rescueStrategy()` is `skip`, so the plan carries on and ends with result `warning`.
  * - `NotifyWarehouse` combines both: each attempt gets its own 150 ms, and a timed-out attempt is
@@ -44,7 +44,7 @@ let pricingCalls = 0;
 
 class FetchQuote extends Action<{ sku: string }, { price?: number }> {
   // p-retry's options: 3 retries, waiting 100 ms, then 200 ms, then 400 ms (factor 2).
-  static retry = { retries: 3, minTimeout: 100, factor: 2 };
+  static override retry = { retries: 3, minTimeout: 100, factor: 2 };
 
   async run(): Promise<void> {
     pricingCalls++;
@@ -56,7 +56,7 @@ class FetchQuote extends Action<{ sku: string }, { price?: number }> {
 
 class ReserveStock extends Action<{ sku: string }, { reservation?: string }> {
   // The whole run call may take at most 300 ms.
-  static timeout = 300;
+  static override timeout = 300;
 
   override rescueStrategy(): RescueStrategy {
     return 'skip';
@@ -73,8 +73,8 @@ let warehouseCalls = 0;
 
 class NotifyWarehouse extends Action<{ sku: string }, { notified?: boolean }> {
   // 150 ms per attempt; one retry 50 ms after a failed or timed-out attempt.
-  static timeout = 150;
-  static retry = { retries: 1, minTimeout: 50 };
+  static override timeout = 150;
+  static override retry = { retries: 1, minTimeout: 50 };
 
   async run(): Promise<void> {
     warehouseCalls++;

@@ -48,6 +48,12 @@ export const ErrorCode = {
    * one required from CommonJS. The message says what to install or how to import.
    */
   MISSING_DEPENDENCY: 'MISSING_DEPENDENCY',
+  /** An action's input does not match its `static input` schema (issues in `details.issues`). */
+  INVALID_INPUT: 'INVALID_INPUT',
+  /** A run step's output does not match its action's `static output` schema (`details.issues`). */
+  INVALID_OUTPUT: 'INVALID_OUTPUT',
+  /** `this.context` was read in a world created without a `context` option. */
+  CONTEXT_MISSING: 'CONTEXT_MISSING',
 } as const;
 
 /** Union of every {@link ErrorCode} value. */
@@ -65,6 +71,22 @@ export interface ErrorDetails {
   readonly cause?: unknown;
   /** Whether trying the same operation again may succeed (a busy database, a dropped connection). */
   readonly retryable?: boolean;
+  /** Structured facts about the error, kept with it on the step (the issues of a schema check). */
+  readonly details?: ErrorData;
+}
+
+/** One problem a schema found in a value: where (keys from the root) and what. */
+export interface ValidationIssue {
+  /** The keys from the root of the value to the bad part; empty for the value itself. */
+  readonly path: readonly (string | number)[];
+  /** What is wrong, as the schema library says it. */
+  readonly message: string;
+}
+
+/** Structured facts about an error, plain data kept with it when it is stored on a step. */
+export interface ErrorData {
+  /** The problems a schema check found (`INVALID_INPUT`, `INVALID_OUTPUT`). */
+  readonly issues?: readonly ValidationIssue[];
 }
 
 /**
@@ -87,6 +109,8 @@ export class FlowlineError extends Error {
   readonly actionId: number | undefined;
   /** Whether trying the same operation again may succeed. */
   readonly retryable: boolean;
+  /** Structured facts about the error (the issues of a schema check), when there are any. */
+  readonly details: ErrorData | undefined;
 
   /**
    * @param code - the stable error code
@@ -101,6 +125,7 @@ export class FlowlineError extends Error {
     this.stepId = details.stepId;
     this.actionId = details.actionId;
     this.retryable = details.retryable ?? false;
+    this.details = details.details;
   }
 }
 
@@ -114,6 +139,8 @@ export interface SerializedError {
   code?: string;
   /** The stack trace, when there was one. */
   stack?: string;
+  /** The {@link FlowlineError}'s structured facts, when it had any (the issues of a schema check). */
+  details?: ErrorData;
 }
 
 /**
@@ -235,7 +262,10 @@ export function serializeError(value: unknown): SerializedError {
       className: storableText(classNameOf(named ? (value as Error) : error)),
       message: storableText(typeof message === 'string' ? message : textOf(message)),
     };
-    if (error instanceof FlowlineError) serialized.code = error.code;
+    if (error instanceof FlowlineError) {
+      serialized.code = error.code;
+      if (error.details !== undefined) serialized.details = storableData(error.details);
+    }
     const stack = attempt(() => error.stack)?.value;
     if (typeof stack === 'string') serialized.stack = storableText(stack);
     return serialized;
@@ -243,4 +273,15 @@ export function serializeError(value: unknown): SerializedError {
     // Nothing above should throw; a value this hostile still gets a record.
     return { className: 'Error', message: 'a value was thrown that cannot be inspected' };
   }
+}
+
+/** {@link ErrorData} with every text storable (paths and messages come from user schemas). */
+function storableData(data: ErrorData): ErrorData {
+  if (data.issues === undefined) return {};
+  return {
+    issues: data.issues.map((issue) => ({
+      path: issue.path.map((key) => (typeof key === 'number' ? key : storableText(key))),
+      message: storableText(issue.message),
+    })),
+  };
 }

@@ -20,9 +20,14 @@ export {
   MiddlewareStack,
   PollingAction,
   SubPlansAction,
+  isSuspension,
+  withSchemas,
 } from './action/index.js';
 export type {
   ActionClass,
+  ActionSchemas,
+  ActionWithSchemas,
+  FlowlineContext,
   AnyAction,
   HookEntry,
   HookEvent,
@@ -44,13 +49,14 @@ export type {
   StepLogLevel,
   SubPlan,
   SubPlansBatch,
+  StandardSchemaV1,
   SubPlansOutput,
   SuspendedAction,
   SuspendOptions,
   TimeoutEvent,
 } from './action/index.js';
 export { ErrorCode, FlowlineError } from './errors.js';
-export type { ErrorDetails, SerializedError } from './errors.js';
+export type { ErrorData, ErrorDetails, SerializedError, ValidationIssue } from './errors.js';
 export type { Clock, LogMeta, Logger, TimerHandle, TimerKind, TimerLabel } from './shared/index.js';
 export { consoleLogger, silentLogger, systemClock } from './shared/index.js';
 export type {

@@ -59,8 +59,8 @@ async function execute(action: Action<object, StepOutput>, phase: Phase): Promis
 
 /** A step that is safe to run again: after a crash it simply runs again. */
 export class ChaosIdempotentStep extends Action<LeafInput, StepOutput> {
-  static readonly actionName: string = 'ChaosIdempotentStep';
-  static readonly idempotent = true;
+  static override readonly actionName: string = 'ChaosIdempotentStep';
+  static override readonly idempotent = true;
   async run(): Promise<void> {
     await execute(this, 'run');
   }
@@ -76,7 +76,7 @@ export class ChaosIdempotentFinalizeStep extends ChaosIdempotentStep {
 
 /** A step that is not safe to run again: a crash makes it fail (an operator resumes it). */
 export class ChaosFragileStep extends Action<LeafInput, StepOutput> {
-  static readonly actionName: string = 'ChaosFragileStep';
+  static override readonly actionName: string = 'ChaosFragileStep';
   async run(): Promise<void> {
     await execute(this, 'run');
   }
@@ -102,7 +102,7 @@ const LEAVES: Readonly<Record<LeafKind, ActionClass>> = {
  * then its own finalize step, last (not idempotent).
  */
 export class ChaosPlan extends Action<{ n: number }, StepOutput> {
-  static readonly actionName: string = 'ChaosPlan';
+  static override readonly actionName: string = 'ChaosPlan';
   override plan(shape: PlanShape): void {
     let leaf = 0;
     this.sequence(() => {

@@ -2,8 +2,11 @@ import { ErrorCode, FlowlineError } from '../errors.js';
 import type { JsonValue } from '../plan/records.js';
 import type { ActionContext, ExecutionScope, PlanningScope } from './context.js';
 import { ExecutionPlanHooks } from './execution-plan-hooks.js';
+import type { FlowlineContext } from './flowline-context.js';
 import { MiddlewareStack } from './middleware.js';
 import { binder } from './context.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+import type { RetryOptions } from './step-options.js';
 import type { StepLog } from './step-log.js';
 import type { SuspendedAction } from './suspend.js';
 import type { TimeoutEvent } from './timeouts.js';
@@ -42,6 +45,9 @@ export class Action<
   // O appears once in the signature but is what users read and write as `this.output`.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
   O extends object = Record<string, unknown>,
+  // C types `this.context`: by default the declaration-merged FlowlineContext.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+  C extends object = FlowlineContext,
 > {
   #context: ActionContext | undefined;
 
@@ -56,6 +62,44 @@ export class Action<
    * `use` (world middleware wraps it).
    */
   static middleware: MiddlewareStack = new MiddlewareStack();
+
+  // The statics below are declared (not set) so that a subclass sets them with `static override`,
+  // and a misspelt one (`static override tiemout`) does not compile. Their values are checked when
+  // the class is registered: a bad one is `INVALID_ACTION`, naming the class and the static.
+
+  /** The name the action is stored under. @default the class name */
+  declare static actionName?: string;
+
+  /** Milliseconds a `run` or `finalize` call may take, per attempt (a positive number). */
+  declare static timeout?: number;
+
+  /** How a failed `run` or `finalize` call is retried; see {@link RetryOptions}. */
+  declare static retry?: RetryOptions;
+
+  /** At most one active plan with this action at its root, across worlds. @default false */
+  declare static singleton?: boolean;
+
+  /**
+   * Whether `run` may safely run again after its process died mid-step: then a world that recovers
+   * the plan re-runs the step instead of failing it with `ABNORMAL_TERMINATION`. @default false
+   */
+  declare static idempotent?: boolean;
+
+  /**
+   * A Standard Schema (zod, valibot, arktype, …) the input given to `planSelf` must match: a
+   * mismatch fails this action's plan step with `INVALID_INPUT`. Its output (defaults, transforms)
+   * is the stored input.
+   */
+  declare static input?: StandardSchemaV1;
+
+  /**
+   * A Standard Schema the output must match when `run` ends (not when it suspends): a mismatch
+   * fails the run step with `INVALID_OUTPUT`. Its output is the stored output.
+   */
+  declare static output?: StandardSchemaV1;
+
+  /** Plan this action whenever one of the returned actions is planned, with the same arguments. */
+  static subscribe?(): ActionClass | readonly ActionClass[];
 
   /**
    * Marks this class as Flowline's `Action` by a registered symbol, `Symbol.for('flowline.Action')`,
@@ -132,6 +176,26 @@ export class Action<
   /** Aborted when the step must stop early (timeouts, halt and forced cancel abort it). */
   get signal(): AbortSignal {
     return this.#executing('signal').signal;
+  }
+
+  /**
+   * The services of the world running this action: the `context` given to `new World({ context })`,
+   * the same object in every phase (never stored). Typed by the {@link FlowlineContext} interface
+   * (declaration merging), or by the class's third type argument: `Action<I, O, Services>`.
+   *
+   * @throws FlowlineError `CONTEXT_MISSING` when the world was created without a context
+   */
+  get context(): C {
+    const { userContext } = this.#bound('context');
+    if (userContext === undefined) {
+      throw new FlowlineError(
+        ErrorCode.CONTEXT_MISSING,
+        `${this.constructor.name}.context: this world has no context; create it with ` +
+          'new World({ context: { … } })',
+        { actionId: this.id, planId: this.executionPlanId },
+      );
+    }
+    return userContext as C;
   }
 
   /**

@@ -118,6 +118,7 @@ export interface ActionContext {
   readonly output: JsonObject;
   readonly planning?: PlanningScope;
   readonly execution?: ExecutionScope;
+  /** The world's `context` option (`this.context`); never stored. */
   readonly userContext?: unknown;
 }
 

@@ -1,5 +1,6 @@
 import { ErrorCode, FlowlineError } from '../errors.js';
 import type { JsonValue } from '../plan/records.js';
+import type { FlowlineContext } from './flowline-context.js';
 import type { ActionClass, AnyAction } from './types.js';
 
 /** What a middleware hook is told about the call it wraps. */
@@ -10,6 +11,36 @@ export interface MiddlewareContext {
   readonly action: AnyAction | undefined;
   /** The execution plan. */
   readonly executionPlanId: string;
+  /**
+   * The world's services (`new World({ context })`), the object actions read as `this.context`;
+   * reading it in a world created without one throws `CONTEXT_MISSING`.
+   */
+  readonly context: FlowlineContext;
+}
+
+/**
+ * The {@link MiddlewareContext} of one call; `context` reads the world's `userContext`.
+ *
+ * @internal
+ */
+export function middlewareContext(
+  fields: Omit<MiddlewareContext, 'context'>,
+  userContext: unknown,
+): MiddlewareContext {
+  return {
+    ...fields,
+    get context(): FlowlineContext {
+      if (userContext === undefined) {
+        throw new FlowlineError(
+          ErrorCode.CONTEXT_MISSING,
+          `middleware of ${fields.actionClass.name} read context, but this world has no ` +
+            'context; create it with new World({ context: { … } })',
+          { planId: fields.executionPlanId },
+        );
+      }
+      return userContext as FlowlineContext;
+    },
+  };
 }
 
 /**
@@ -31,9 +62,12 @@ export interface MiddlewareContext {
  * ```ts
  * const timing: Middleware = {
  *   name: 'timing',
- *   async run(next, event, { action }) {
+ *   async run(next, event, { actionClass, context }) {
  *     const start = performance.now();
- *     try { await next(event); } finally { metrics.observe(action.constructor.name, performance.now() - start); }
+ *     let outcome = 'done';
+ *     try { await next(event); }
+ *     catch (error) { outcome = isSuspension(error) ? 'suspended' : 'failed'; throw error; }
+ *     finally { context.metrics.observe(actionClass.name, outcome, performance.now() - start); }
  *   },
  * };
  * class Provision extends Action {

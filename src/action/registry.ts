@@ -3,6 +3,7 @@ import { describeValue } from '../shared/describe-value.js';
 import { Action } from './action.js';
 import { ExecutionPlanHooks } from './execution-plan-hooks.js';
 import { MiddlewareStack } from './middleware.js';
+import { checkStatics } from './static-checks.js';
 import type { ActionClass } from './types.js';
 
 /**
@@ -55,6 +56,14 @@ export class ActionRegistry {
       );
     }
     if (this.#names.has(cls)) return;
+    const given: unknown = cls.actionName;
+    if (given !== undefined && (typeof given !== 'string' || given === '')) {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ACTION,
+        `cannot register ${describe(cls)}: static actionName must be a non-empty string, got ` +
+          describeValue(given),
+      );
+    }
     const name = cls.actionName ?? cls.name;
     if (typeof name === 'string' && name !== '' && storableText(name) !== name) {
       throw new FlowlineError(
@@ -100,6 +109,17 @@ export class ActionRegistry {
           `cannot register ${name}: its execution-plan hook "${method}" is not a method of the class`,
         );
       }
+    }
+    try {
+      checkStatics(cls, name);
+    } catch (error) {
+      if (error instanceof FlowlineError) throw error;
+      // A static getter that throws.
+      throw new FlowlineError(
+        ErrorCode.INVALID_ACTION,
+        `cannot register ${name}: reading its statics threw: ${toError(error).message}`,
+        { cause: error },
+      );
     }
     const targets = subscriptionsOf(cls, name);
     this.#byName.set(name, cls);

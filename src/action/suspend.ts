@@ -27,3 +27,34 @@ export interface SuspendedAction {
 export class SuspendSignal {
   readonly reason = 'flowline: step suspended';
 }
+
+/**
+ * Whether a value is what `suspend()` throws to end a `run` call: for a middleware, whether its
+ * `next()` ended in a suspension (the step waits for an event) rather than a failure. Rethrow it.
+ *
+ * @example
+ * ```ts
+ * const timing: Middleware = {
+ *   async run(next, event, { action }) {
+ *     const start = performance.now();
+ *     try {
+ *       await next(event);
+ *       metrics.observe(action.constructor.name, 'done', performance.now() - start);
+ *     } catch (error) {
+ *       metrics.observe(action.constructor.name, isSuspension(error) ? 'suspended' : 'failed', performance.now() - start);
+ *       throw error;
+ *     }
+ *   },
+ * };
+ * ```
+ *
+ * @param value - what `next()` rejected with (anything: never throws)
+ */
+export function isSuspension(value: unknown): boolean {
+  try {
+    return value instanceof SuspendSignal;
+  } catch {
+    // A revoked Proxy throws on instanceof: it is not a suspension.
+    return false;
+  }
+}

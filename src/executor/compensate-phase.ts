@@ -11,12 +11,11 @@ import { startsSteps } from './runtime-mode.js';
  * once every compensate step succeeded or was skipped (`runtime-mode.ts`).
  *
  * No middleware hook wraps the phase or its steps. A compensate step is called through
- * `invokePhase` (step-runner.ts) like a run step, so it gets the same `ActionContext`.
+ * `invokePhase` (step-runner.ts) like a run step, so it gets the same `ActionContext` (and
+ * `this.context`, the world's services).
  *
  * @internal
  */
-// TODO(issue 12 merge, item 3): once ActionContext has `userContext`, check that step-runner.ts
-// `attempt()` passes it for phase 'compensate' too, so `this.context` works in compensate().
 export class CompensatePhase {
   /**
    * @param schedule - queues a step of a plan in the worker pool (`RunningSteps.schedule`)

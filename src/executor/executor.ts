@@ -27,6 +27,8 @@ export interface ExecutorContext {
   readonly sendEvent: (planId: string, stepId: number, payload: JsonValue) => Promise<void>;
   /** Sub-plans of run steps (`SubPlansAction`): child plans linked to the step that triggers them. */
   readonly subPlans?: SubPlanService;
+  /** The world's `context` option: actions read it as `this.context`, in every phase. */
+  readonly userContext?: unknown;
 }
 
 /** A plan reserved for execution in this world (see `Executor.reserve`). @internal */

@@ -1,6 +1,6 @@
 import { instantiate } from '../action/action.js';
 import type { MiddlewareStack } from '../action/middleware.js';
-import { compose, usesHook } from '../action/middleware.js';
+import { compose, middlewareContext, usesHook } from '../action/middleware.js';
 import type { ActionClass } from '../action/types.js';
 import { serializeError, toError } from '../errors.js';
 import { flowStepIds } from '../plan/flow.js';
@@ -67,6 +67,7 @@ export class FinalizePhase implements FinalizeSteps {
       phase: 'finalize',
       input: record.input,
       output: record.output,
+      userContext: this.executions.ctx.userContext,
     });
     let entered = false;
     const core = (): Promise<void> =>
@@ -77,11 +78,15 @@ export class FinalizePhase implements FinalizeSteps {
         this.executions.afterChange(rt);
       });
     rt.active++;
-    compose(stack, 'finalizePhase', core, {
-      actionClass: cls,
-      action,
-      executionPlanId: rt.id,
-    })().then(
+    compose(
+      stack,
+      'finalizePhase',
+      core,
+      middlewareContext(
+        { actionClass: cls, action, executionPlanId: rt.id },
+        this.executions.ctx.userContext,
+      ),
+    )().then(
       () => {
         this.#leave(rt, entered, undefined);
       },

@@ -376,7 +376,7 @@ export class ParallelExecutor implements Executor {
           }),
         );
       }
-      await askToCancel(rt, force, executions.ctx.logger);
+      await askToCancel(rt, force, executions.ctx.logger, executions.ctx.userContext);
     }
     executions.afterChange(rt);
     return rt.finished;

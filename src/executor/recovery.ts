@@ -137,7 +137,12 @@ export function cancelRemaining(rt: PlanRuntime, at: string): StepRecord[] {
 }
 
 /** Calls `cancel(force)` of every cancellable action whose run step is running or suspended. */
-export async function askToCancel(rt: PlanRuntime, force: boolean, logger: Logger): Promise<void> {
+export async function askToCancel(
+  rt: PlanRuntime,
+  force: boolean,
+  logger: Logger,
+  userContext?: unknown,
+): Promise<void> {
   for (const step of rt.steps) {
     if (step.phase !== 'run' || (step.state !== 'running' && step.state !== 'suspended')) continue;
     const cls = rt.classes[step.actionId - 1];
@@ -149,6 +154,7 @@ export async function askToCancel(rt: PlanRuntime, force: boolean, logger: Logge
       phase: 'cancel',
       input: record.input,
       output: record.output,
+      userContext,
     }) as unknown as PhaseMethods;
     try {
       await action.cancel?.(force);
@@ -188,7 +194,7 @@ export async function haltIdle(
     );
     const rt = new PlanRuntime(stored, ctx.registry, ctx.stateChanges());
     rt.setMode(cancel === undefined ? 'halting' : 'cancelling');
-    if (cancel !== undefined) await askToCancel(rt, cancel.force, ctx.logger);
+    if (cancel !== undefined) await askToCancel(rt, cancel.force, ctx.logger, ctx.userContext);
     const at = isoNow(ctx.clock);
     const steps = cancelRemaining(rt, at);
     rt.refreshOutcome();

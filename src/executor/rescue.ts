@@ -31,6 +31,7 @@ export function rescueStrategyOf(
   rt: PlanRuntime,
   actionId: number,
   logger: Logger,
+  userContext?: unknown,
 ): RescueStrategy {
   const record = rt.action(actionId);
   try {
@@ -40,6 +41,7 @@ export function rescueStrategyOf(
       phase: 'rescue',
       input: record.input,
       output: record.output,
+      userContext,
     });
     const strategy: unknown = action.rescueStrategy();
     if (

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { schemaOf } from '../action/schema-check.js';
 import { stepOptionsOf } from '../action/step-options.js';
 import type { ActionClass } from '../action/types.js';
 import { serializeError } from '../errors.js';
@@ -14,6 +15,7 @@ import type { Executions } from './executions.js';
 import { scoped } from './executions.js';
 import type { PlanRuntime } from './plan-runtime.js';
 import { combineStrategies, rescueStrategyOf } from './rescue.js';
+import { checkResolvedInput } from './schema-checks.js';
 import { startsSteps, wakesSuspended } from './runtime-mode.js';
 import type { Outcome } from './step-runner.js';
 import { invokePhase } from './step-runner.js';
@@ -176,7 +178,9 @@ export class RunningSteps {
     }
     const failed = only ?? rt.steps.filter((s) => s.state === 'error' && s.phase !== 'plan');
     const actionIds = [...new Set(failed.map((s) => s.actionId))];
-    const strategy = combineStrategies(actionIds.map((id) => rescueStrategyOf(rt, id, ctx.logger)));
+    const strategy = combineStrategies(
+      actionIds.map((id) => rescueStrategyOf(rt, id, ctx.logger, ctx.userContext)),
+    );
     if (strategy !== 'skip') {
       const mode = { pause: 'pausingOnError', fail: 'failing', rollback: 'rollingBack' } as const;
       if (rt.mode === 'running') rt.setMode(mode[strategy]);
@@ -276,14 +280,25 @@ export class RunningSteps {
     const action = rt.action(step.actionId);
     let outcome: Outcome;
     try {
-      const input = rt.hasReferences[action.id - 1]
-        ? (resolveReferences(
-            action.input,
-            (id) => rt.actions[id - 1]?.output,
-            `input of ${action.className} (action ${action.id})`,
-          ) as typeof action.input)
-        : action.input;
       const cls = rt.classes[action.id - 1] as ActionClass;
+      let input = action.input;
+      if (rt.hasReferences[action.id - 1] === true) {
+        input = resolveReferences(
+          action.input,
+          (id) => rt.actions[id - 1]?.output,
+          `input of ${action.className} (action ${action.id})`,
+        ) as typeof action.input;
+        // Planning could not check the referenced values against `static input`: they are now.
+        const schema = schemaOf(cls, 'input');
+        if (schema !== undefined) {
+          input = await checkResolvedInput(schema, input, {
+            className: action.className,
+            planId: rt.id,
+            actionId: action.id,
+            stepId: step.id,
+          });
+        }
+      }
       outcome = await invokePhase({
         cls,
         middleware: ctx.registry.middlewareOf(cls),
@@ -303,6 +318,7 @@ export class RunningSteps {
           return rt.haltSignal;
         },
         subPlans: ctx.subPlans,
+        userContext: ctx.userContext,
       });
     } catch (error) {
       outcome = { kind: 'error', error, output: action.output };

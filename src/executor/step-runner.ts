@@ -12,7 +12,9 @@ import { StepLogBuffer } from '../action/step-log.js';
 import type { RetryOptions, StepOptions } from '../action/step-options.js';
 import { retryDelay } from '../action/step-options.js';
 import type { MiddlewareStack } from '../action/middleware.js';
-import { compose, usesHook } from '../action/middleware.js';
+import { compose, middlewareContext, usesHook } from '../action/middleware.js';
+import { schemaOf } from '../action/schema-check.js';
+import { checkOutput } from './schema-checks.js';
 import type { SuspendedAction } from '../action/suspend.js';
 import { SuspendSignal } from '../action/suspend.js';
 import type { SuspendOptions } from '../action/wait-for.js';
@@ -78,7 +80,7 @@ export interface PhaseCall {
   readonly halted?: AbortSignal;
   /** The world's sub-plans service (`SubPlansAction`), when it has one. */
   readonly subPlans?: SubPlanService;
-  /** What `this.context` reads (the World's `context` option). */
+  /** The world's `context` option (`this.context`). */
   readonly userContext?: unknown;
 }
 
@@ -347,7 +349,10 @@ async function attempt(
   try {
     const started = timeout === undefined ? 0 : call.clock.now();
     const stack = call.middleware;
-    const context = { actionClass: call.cls, action, executionPlanId: call.planId };
+    const context = middlewareContext(
+      { actionClass: call.cls, action, executionPlanId: call.planId },
+      call.userContext,
+    );
     const result: unknown =
       // No middleware hook wraps `compensate` (see the compensation guide).
       stack === undefined ||
@@ -409,6 +414,11 @@ async function attempt(
     if (failed) {
       result = { kind: 'error', error: thrown, output: stored };
       result.retryable = true;
+    } else if (!scope.suspended && call.phase === 'run') {
+      // The output a run ends with must match `static output` (a suspension is not an end).
+      const schema = schemaOf(call.cls, 'output');
+      const checked = schema === undefined ? stored : await checkOutput(call, schema, stored);
+      result = { kind: 'success', output: checked };
     } else {
       result = { kind: scope.suspended ? 'suspended' : 'success', output: stored };
       if (progress !== undefined) result.progress = progress;

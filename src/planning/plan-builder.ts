@@ -1,6 +1,6 @@
 import type { ActionContext } from '../action/context.js';
 import { instantiate, phasesOf } from '../action/action.js';
-import { compose, usesHook } from '../action/middleware.js';
+import { compose, middlewareContext, usesHook } from '../action/middleware.js';
 import { createOutputReference } from '../action/output-reference.js';
 import type { StepLog } from '../action/step-log.js';
 import { StepLogBuffer } from '../action/step-log.js';
@@ -22,6 +22,7 @@ import type { Phase } from '../plan/states.js';
 import type { StateListener } from '../plan/transitions.js';
 import { changePlanState, changeStepState } from '../plan/transitions.js';
 import { isThenable } from '../shared/is-thenable.js';
+import { checkPlannedInput } from './input-check.js';
 import type { BuiltPlan } from './plan-record.js';
 import { newPlanRecord } from './plan-record.js';
 import type { MutableFlow, PlanningHost } from './planning-scope.js';
@@ -36,6 +37,8 @@ export interface PlanBuilderDeps {
   readonly registry: ActionRegistry;
   readonly now: () => string;
   readonly listener: StateListener;
+  /** The world's `context` option, which actions read as `this.context`. */
+  readonly userContext?: unknown;
 }
 
 /** Options of {@link PlanBuilder.build}. @internal */
@@ -133,11 +136,15 @@ export class PlanBuilder implements PlanningHost {
     if (usesHook(stack, 'planPhase')) {
       let failure: Error | undefined;
       try {
-        await compose(stack, 'planPhase', planRoot, {
-          actionClass: root,
-          action: undefined,
-          executionPlanId: this.planId,
-        })();
+        await compose(
+          stack,
+          'planPhase',
+          planRoot,
+          middlewareContext(
+            { actionClass: root, action: undefined, executionPlanId: this.planId },
+            this.deps.userContext,
+          ),
+        )();
       } catch (error) {
         failure = toError(error);
       }
@@ -219,6 +226,7 @@ export class PlanBuilder implements PlanningHost {
       },
       output: record.output,
       planning: scope,
+      userContext: this.deps.userContext,
     };
     const refusal = id === 1 ? this.#refusal : undefined;
     if (refusal !== undefined) {
@@ -239,7 +247,10 @@ export class PlanBuilder implements PlanningHost {
             async (given: readonly unknown[]) => {
               await action.plan(...given);
             },
-            { actionClass: cls, action, executionPlanId: this.planId },
+            middlewareContext(
+              { actionClass: cls, action, executionPlanId: this.planId },
+              this.deps.userContext,
+            ),
           )(args)
         : action.plan(...args);
       async = isThenable(result);
@@ -383,6 +394,7 @@ export class PlanBuilder implements PlanningHost {
       },
     });
     record.input = stored;
+    this.#checkInput(cls, record, stored);
     if (references.size > 0) this.#references.set(record.id, references);
     const phases = phasesOf(cls);
     // Weighed once the input is set, before any step is added.
@@ -401,6 +413,34 @@ export class PlanBuilder implements PlanningHost {
       record.finalizeStepId = step.id;
       this.#finalizeRoot.flows.push({ type: 'atom', stepId: step.id });
     }
+  }
+
+  /**
+   * Checks the input against the class's `static input`; a mismatch fails the action's plan step
+   * with `INVALID_INPUT` (recorded before it is thrown, so a `plan()` that catches it cannot hide
+   * it). An async schema is awaited before the plan phase ends.
+   */
+  #checkInput(cls: ActionClass, record: ActionRecord, stored: JsonObject): void {
+    const planStep = this.#steps[record.planStepId - 1] as StepRecord;
+    const at = { className: record.className, planId: this.planId, actionId: record.id };
+    const keep = (value: JsonObject): void => {
+      if (value !== stored) {
+        record.input = toJsonObject(value, `input of ${record.className} (action ${record.id})`);
+      }
+    };
+    let checked: JsonObject | Promise<JsonObject> | undefined;
+    try {
+      checked = checkPlannedInput(cls, stored, at);
+      if (checked !== undefined && !(checked instanceof Promise)) keep(checked);
+    } catch (error) {
+      throw this.#fail(planStep, error);
+    }
+    if (!(checked instanceof Promise)) return;
+    const settled = checked.then(keep).catch((error: unknown) => {
+      this.#fail(planStep, error);
+    });
+    this.#pending.add(settled);
+    void settled.finally(() => this.#pending.delete(settled));
   }
 
   /** @internal the log of an action's plan step */

@@ -66,8 +66,9 @@ export function assembleWorld(
   const executor = options.executor ? new ParallelExecutor() : undefined;
   const hub = new EventHub(logger);
   const host = { worldId: options.id, adapter, clock, logger, events: () => hub.buffer() };
+  const userContext = options.context;
   const singletons = new SingletonLocks(adapter, clock, logger);
-  const planner = new Planner({ ...host, registry, singletons, executor });
+  const planner = new Planner({ ...host, registry, singletons, executor, userContext });
   const scheduled = new ScheduledPlans(host);
   const scheduler =
     executor === undefined || !options.scheduler
@@ -79,7 +80,7 @@ export function assembleWorld(
           canPlan: (className) => registry.classOf(className) !== undefined,
           startPlan: (stored, record) => planner.startScheduled(stored, record),
         });
-  const hooks = new PlanHookRunner(registry, adapter, logger);
+  const hooks = new PlanHookRunner(registry, adapter, logger, userContext);
   const subPlans = new SubPlanTracker({
     ...host,
     executor,
@@ -162,5 +163,6 @@ export function executorContext(
     concurrency: options.concurrency,
     sendEvent,
     subPlans: parts.subPlans,
+    userContext: options.context,
   };
 }

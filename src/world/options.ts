@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { FlowlineContext } from '../action/flowline-context.js';
 import type { Middleware } from '../action/middleware.js';
 import { MiddlewareStack } from '../action/middleware.js';
 import type { ActionClass } from '../action/types.js';
@@ -11,8 +12,19 @@ import type { Logger } from '../shared/logger.js';
 import { consoleLogger } from '../shared/logger.js';
 import { describeValue } from '../shared/describe-value.js';
 
-/** Options of `new World(…)`. */
-export interface WorldOptions {
+/**
+ * Options of `new World(…)`.
+ *
+ * @typeParam C - the type of `context`: by default {@link FlowlineContext}, which applications
+ *   declare their services in (declaration merging)
+ */
+export interface WorldOptions<C extends object = FlowlineContext> {
+  /**
+   * The services actions use (the HTTP client, the database pool, the mailer): every phase reads
+   * this object as `this.context`, and middleware as `context`. The same object for every action,
+   * never stored. Without it, reading `this.context` throws `CONTEXT_MISSING`.
+   */
+  context?: C;
   /** Where plans are stored. @default new MemoryAdapter() */
   adapter?: PersistenceAdapter;
   /** Action classes to register. */
@@ -78,6 +90,8 @@ export interface WorldOptions {
 /** {@link WorldOptions} checked, with every default filled in. @internal */
 export interface ResolvedWorldOptions {
   readonly id: string;
+  /** The services actions read as `this.context`, when given. */
+  readonly context: object | undefined;
   readonly adapter: PersistenceAdapter | undefined;
   readonly actions: readonly ActionClass[];
   readonly concurrency: number;
@@ -100,7 +114,9 @@ export interface ResolvedWorldOptions {
  * @throws FlowlineError `INVALID_ARGUMENT` naming the first bad option
  * @internal
  */
-export function resolveWorldOptions(options: WorldOptions): ResolvedWorldOptions {
+export function resolveWorldOptions<C extends object>(
+  options: WorldOptions<C>,
+): ResolvedWorldOptions {
   const concurrency = options.concurrency === undefined ? 10 : options.concurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw invalid(`concurrency must be a positive integer, got ${String(concurrency)}`);
@@ -112,8 +128,13 @@ export function resolveWorldOptions(options: WorldOptions): ResolvedWorldOptions
     throw invalid('id must not contain U+0000 or lone surrogates (no store can keep them)');
   }
   const middleware = options.middleware ?? [];
+  const context: unknown = options.context;
+  if (context !== undefined && (typeof context !== 'object' || context === null)) {
+    throw invalid(`context must be an object of services, got ${describeValue(context)}`);
+  }
   return {
     id: options.id ?? randomUUID(),
+    context,
     adapter: options.adapter,
     actions: options.actions ?? [],
     concurrency,
@@ -138,7 +159,7 @@ function invalid(message: string): FlowlineError {
 
 /** A boolean world option (default true), checked. */
 function booleanOption(
-  options: WorldOptions,
+  options: WorldOptions<object>,
   key: 'autoExecute' | 'scheduler' | 'executor',
 ): boolean {
   const value: unknown = options[key];
@@ -150,7 +171,7 @@ function booleanOption(
 }
 
 function positiveOption(
-  options: WorldOptions,
+  options: WorldOptions<object>,
   key: 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'schedulerPollIntervalMs' | 'closeTimeoutMs',
   fallback: number,
 ): number {

@@ -21,6 +21,8 @@ export class PlanHookRunner {
     private readonly registry: ActionRegistry,
     private readonly adapter: PersistenceAdapter,
     private readonly logger: Logger,
+    /** The world's `context` option, which hooks read as `this.context`. */
+    private readonly userContext?: unknown,
   ) {}
 
   /** Queues the hooks for one plan state change. */
@@ -60,6 +62,7 @@ export class PlanHookRunner {
               phase: 'hook',
               input: record.input,
               output: record.output,
+              userContext: this.userContext,
             }) as unknown as Record<string, unknown>;
             try {
               await (action[method] as (p: typeof plan, e: HookEvent) => unknown).call(

@@ -49,6 +49,8 @@ export interface PlannerHost {
   readonly singletons: SingletonLocks;
   /** The world's executor, when it has one (scheduled plans are executed once planned). */
   readonly executor: Executor | undefined;
+  /** The world's `context` option, which actions read as `this.context`. */
+  readonly userContext?: unknown;
   /** A buffer for state changes, flushed once they are stored. */
   events(): StateChanges;
 }
@@ -252,7 +254,12 @@ export class Planner {
       const builder = new PlanBuilder(
         id,
         label,
-        { registry, now: () => isoNow(clock), listener: events },
+        {
+          registry,
+          now: () => isoNow(clock),
+          listener: events,
+          userContext: this.host.userContext,
+        },
         scheduled,
       );
       built = await builder.build(action, args, { refuse: singleton.refusal });

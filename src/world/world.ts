@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ActionRegistry } from '../action/registry.js';
+import type { FlowlineContext } from '../action/flowline-context.js';
 import { checkMessageName } from '../action/wait-for.js';
 import type { ActionClass, PlanArgs } from '../action/types.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
@@ -51,7 +52,7 @@ export type { TriggerOptions } from './trigger-options.js';
  * await world.close();
  * ```
  */
-export class World {
+export class World<C extends object = FlowlineContext> {
   /** This world's id. */
   readonly id: string;
   readonly #registry = new ActionRegistry();
@@ -62,10 +63,10 @@ export class World {
   readonly #lifecycle: WorldLifecycle;
 
   /**
-   * @param options - store, actions, concurrency and the rest; every field is optional
+   * @param options - store, actions, concurrency, context and the rest; every field is optional
    * @throws FlowlineError `INVALID_ARGUMENT` naming a bad option
    */
-  constructor(options: WorldOptions = {}) {
+  constructor(options: WorldOptions<NoInfer<C>> = {}) {
     const resolved = resolveWorldOptions(options);
     this.id = resolved.id;
     this.#options = resolved;

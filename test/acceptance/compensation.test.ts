@@ -59,7 +59,7 @@ class Reserve extends Action<{ sku: string }, { reservation: string }> {
 }
 
 class Charge extends Action<{ amount: number }, { chargeId: string }> {
-  static retry = { retries: 1, minTimeout: 0 };
+  static override retry = { retries: 1, minTimeout: 0 };
   run() {
     journal.push('run:Charge');
     this.output.chargeId = 'ch-1';

@@ -25,7 +25,7 @@ class Deploy extends Action {
 }
 
 class QuietDeploy extends Deploy {
-  static readonly actionName = 'QuietDeploy';
+  static override readonly actionName = 'QuietDeploy';
   static override executionPlanHooks = Deploy.executionPlanHooks.doNotUse('everyState');
 }
 

@@ -250,7 +250,7 @@ describe('idempotent triggers on SQLite', () => {
     const clock = new ManagedClock();
     const stuck = deferred();
     class Slow extends Action {
-      static actionName = 'Charge';
+      static override actionName = 'Charge';
       override async plan(): Promise<void> {
         await stuck.promise;
         this.planSelf({});

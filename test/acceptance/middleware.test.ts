@@ -195,7 +195,7 @@ describe('middleware', () => {
     };
     const classes = Object.entries(variants).map(([name, planPhase]) => {
       const cls = class extends Action {
-        static readonly actionName = `Guarded_${name}`;
+        static override readonly actionName = `Guarded_${name}`;
         static override middleware = Action.middleware.use({ planPhase });
         run() {
           runs++;

@@ -209,7 +209,7 @@ describe('planning errors', () => {
     const { runs, Worker } = counted();
 
     class Audit extends Action {
-      static subscribe() {
+      static override subscribe() {
         return Worker;
       }
       override plan() {
@@ -244,7 +244,7 @@ describe('planning errors', () => {
     }
 
     class Audit extends Action {
-      static subscribe() {
+      static override subscribe() {
         return AsyncCore;
       }
       override plan() {

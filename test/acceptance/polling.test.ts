@@ -53,7 +53,7 @@ function buildFarm(replies: Reply[], settings: FarmSettings = {}) {
   let invokeFailures = settings.invokeFailures ?? 0;
 
   class BuildImage extends PollingAction<{ recipe: string }, { imageId?: string }, Build> {
-    static readonly idempotent = settings.idempotent ?? false;
+    static override readonly idempotent = settings.idempotent ?? false;
     override attemptsBeforeNextInterval = settings.perInterval ?? 5;
     override pollMaxRetries = settings.maxRetries ?? 3;
 

@@ -24,7 +24,7 @@ class Before extends Action {
   run() {}
 }
 class Waits extends Action {
-  static readonly idempotent = true;
+  static override readonly idempotent = true;
   async run() {
     await gate.promise;
   }

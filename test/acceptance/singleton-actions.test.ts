@@ -21,7 +21,7 @@ let gate: Deferred<void> | undefined;
 let failRun = false;
 
 class Backup extends Action<{ target: string }> {
-  static singleton = true;
+  static override singleton = true;
   override plan(target = 'db') {
     calls.plan++;
     this.planSelf({ target });
@@ -34,7 +34,7 @@ class Backup extends Action<{ target: string }> {
 }
 
 class Report extends Action {
-  static singleton = true;
+  static override singleton = true;
   run() {}
 }
 
@@ -43,7 +43,7 @@ class Plain extends Action {
 }
 
 class Wobbly extends Action {
-  static singleton = true;
+  static override singleton = true;
   static failPlan = true;
   override plan() {
     if (Wobbly.failPlan) throw new Error('no target configured');

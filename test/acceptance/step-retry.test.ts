@@ -4,19 +4,20 @@
  * step. Time is a ManagedClock: the test proves nothing happens until it advances the clock.
  */
 import { describe, expect, it } from 'vitest';
-import type { JsonValue, SuspendedAction } from '../../src/index.js';
+import type { JsonValue, RetryOptions, SuspendedAction } from '../../src/index.js';
 import { Action, ErrorCode, MemoryAdapter, World, silentLogger } from '../../src/index.js';
 import { ManagedClock } from '../../src/testing/index.js';
+import { caughtFlowlineError } from '../helpers/errors.js';
 import { Probe, deferred, planReaching, stepOf, withWorld } from '../helpers/world.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** An action that fails its first `failures` calls. */
-function flakyAction(failures: number, retry: object) {
+function flakyAction(failures: number, retry: RetryOptions) {
   const probe = new Probe();
   const calls: number[] = [];
   class Flaky extends Action<Record<string, never>, { ok?: boolean; attempt?: number }> {
-    static retry = retry;
+    static override retry = retry;
     run() {
       calls.push(calls.length + 1);
       probe.poke();
@@ -131,8 +132,8 @@ describe('static retry', () => {
     let calls = 0;
     const signals: AbortSignal[] = [];
     class Hangs extends Action<Record<string, never>, { ok?: boolean }> {
-      static timeout = 500;
-      static retry = { retries: 1, minTimeout: 100 };
+      static override timeout = 500;
+      static override retry = { retries: 1, minTimeout: 100 };
       async run() {
         calls++;
         signals.push(this.signal);
@@ -165,7 +166,7 @@ describe('static retry', () => {
     const handles: SuspendedAction[] = [];
     const events: unknown[] = [];
     class Waits extends Action<Record<string, never>, { got?: JsonValue }> {
-      static retry = { retries: 5, minTimeout: 0 };
+      static override retry = { retries: 5, minTimeout: 0 };
       run(event?: JsonValue) {
         events.push(event);
         if (event === undefined) {
@@ -201,7 +202,7 @@ describe('static retry', () => {
     const probe = new Probe();
     let finalizeCalls = 0;
     class Publish extends Action {
-      static retry = { retries: 1, minTimeout: 500 };
+      static override retry = { retries: 1, minTimeout: 500 };
       run() {}
       finalize() {
         finalizeCalls++;
@@ -249,7 +250,7 @@ describe('static retry', () => {
     const probe = new Probe();
     let finalizeCalls = 0;
     class Publish extends Action {
-      static retry = { retries: 2, minTimeout: 60_000 };
+      static override retry = { retries: 2, minTimeout: 60_000 };
       run() {}
       finalize() {
         finalizeCalls++;
@@ -286,18 +287,20 @@ describe('static retry', () => {
     [{ retries: 2, maxTimeout: Number.NaN }, 'retry.maxTimeout'],
     [{ retries: 2, minTimout: 10 }, 'unknown option "minTimout"'],
     [3, 'static retry must be an object'],
-  ])('rejects static retry = %j at planning with INVALID_ACTION', async (retry, message) => {
-    class BadRetry extends Action {
-      static retry = retry;
-      run() {}
-    }
-    await withWorld({ actions: [BadRetry], logger: silentLogger }, async (world) => {
-      const plan = await world.trigger(BadRetry).finished;
-      expect(plan.state).toBe('stopped');
-      const planStep = stepOf(plan, 'BadRetry', 'plan');
-      expect(planStep.error?.code).toBe(ErrorCode.INVALID_ACTION);
-      expect(planStep.error?.message).toContain('action BadRetry');
-      expect(planStep.error?.message).toContain(message);
-    });
-  });
+  ])(
+    'rejects static retry = %j when the class is registered, with INVALID_ACTION',
+    (retry, message) => {
+      class BadRetry extends Action {
+        run() {}
+      }
+      // A value the types refuse, as plain JavaScript (or a cast) could still give it.
+      Object.assign(BadRetry, { retry });
+      const refused = caughtFlowlineError(
+        () => new World({ actions: [BadRetry], logger: silentLogger }),
+      );
+      expect(refused.code).toBe(ErrorCode.INVALID_ACTION);
+      expect(refused.message).toContain('action BadRetry');
+      expect(refused.message).toContain(message);
+    },
+  );
 });

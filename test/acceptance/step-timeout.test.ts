@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RescueStrategy } from '../../src/index.js';
-import { Action, ErrorCode, FlowlineError, MemoryAdapter, silentLogger } from '../../src/index.js';
+import { Action, ErrorCode, FlowlineError, World, silentLogger } from '../../src/index.js';
+import { caughtFlowlineError } from '../helpers/errors.js';
 import { ManagedClock } from '../../src/testing/index.js';
 import { Probe, deferred, expectFlowlineError, stepOf, withWorld } from '../helpers/world.js';
 
@@ -16,7 +17,7 @@ function slowAction(rescue: RescueStrategy = 'pause') {
   const seen: { signal?: AbortSignal; lateSignal?: AbortSignal; calls: number } = { calls: 0 };
 
   class Slow extends Action<Record<string, never>, { late?: boolean; early?: boolean }> {
-    static timeout = 5000;
+    static override timeout = 5000;
     override rescueStrategy(): RescueStrategy {
       return rescue;
     }
@@ -133,7 +134,7 @@ describe('static timeout', () => {
     const finalizing = deferred();
     let finalizeCalls = 0;
     class Bounded extends Action<Record<string, never>, { done?: boolean }> {
-      static timeout = 1000;
+      static override timeout = 1000;
       async run() {
         await Promise.resolve();
         this.output.done = true;
@@ -160,24 +161,36 @@ describe('static timeout', () => {
     });
   });
 
-  it('rejects a bad static timeout when the action is planned (INVALID_ACTION on its plan step)', async () => {
-    const adapter = new MemoryAdapter();
+  it('rejects a bad static timeout when the action is registered (INVALID_ACTION naming the class)', () => {
     for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY, '100']) {
       class BadTimeout extends Action {
-        static timeout = bad as number;
+        static override timeout = bad as number;
         run() {}
       }
-      await withWorld({ adapter, actions: [BadTimeout], logger: silentLogger }, async (world) => {
-        const plan = await world.trigger(BadTimeout).finished;
-        expect(plan.state).toBe('stopped');
-        expect(plan.result).toBe('error');
-        const planStep = stepOf(plan, 'BadTimeout', 'plan');
-        expect(planStep.error?.code).toBe(ErrorCode.INVALID_ACTION);
-        expect(planStep.error?.message).toContain('BadTimeout');
-        expect(planStep.error?.message).toContain('static timeout');
-        expect(plan.steps.filter((s) => s.phase === 'run')).toEqual([]);
-      });
+      const refused = caughtFlowlineError(
+        () => new World({ actions: [BadTimeout], logger: silentLogger }),
+      );
+      expect(refused.code).toBe(ErrorCode.INVALID_ACTION);
+      expect(refused.message).toContain('BadTimeout');
+      expect(refused.message).toContain('static timeout');
     }
+  });
+
+  it('a timeout made bad after registration fails the planning of the action (INVALID_ACTION on its plan step)', async () => {
+    class LaterBad extends Action {
+      static override timeout = 100;
+      run() {}
+    }
+    await withWorld({ actions: [LaterBad], logger: silentLogger }, async (world) => {
+      LaterBad.timeout = -1;
+      const plan = await world.trigger(LaterBad).finished;
+      expect(plan.state).toBe('stopped');
+      expect(plan.result).toBe('error');
+      const planStep = stepOf(plan, 'LaterBad', 'plan');
+      expect(planStep.error?.code).toBe(ErrorCode.INVALID_ACTION);
+      expect(planStep.error?.message).toContain('static timeout');
+      expect(plan.steps.filter((s) => s.phase === 'run')).toEqual([]);
+    });
     expect(new FlowlineError(ErrorCode.STEP_TIMEOUT, 'x').code).toBe('STEP_TIMEOUT');
   });
 });

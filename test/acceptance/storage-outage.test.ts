@@ -38,7 +38,7 @@ class Fragile extends Action {
   }
 }
 class Idempotent extends Action {
-  static readonly idempotent = true;
+  static override readonly idempotent = true;
   async run() {
     runs++;
     await gate.promise;

@@ -18,7 +18,7 @@ describe('subscriptions', () => {
     const handles: Planned[] = [];
 
     class Plugin extends Action<{ args: unknown[] }> {
-      static subscribe() {
+      static override subscribe() {
         return CoreAction;
       }
       override plan(...args: unknown[]) {
@@ -66,7 +66,7 @@ describe('subscriptions', () => {
     let seen: Planned | undefined;
 
     class Plugin extends Action {
-      static subscribe() {
+      static override subscribe() {
         return [CoreAction];
       }
       override plan() {
@@ -99,7 +99,7 @@ describe('subscriptions', () => {
     }
 
     class Follower extends Action<{ fromCore: string }> {
-      static subscribe() {
+      static override subscribe() {
         return Core;
       }
       override plan() {
@@ -149,7 +149,7 @@ describe('subscriptions', () => {
     }
 
     class Observer extends Action {
-      static subscribe() {
+      static override subscribe() {
         return SlowCore;
       }
       override plan() {

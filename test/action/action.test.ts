@@ -175,7 +175,7 @@ describe('registry', () => {
   it('a static actionName that collides with a class name → DUPLICATE_ACTION_NAME', () => {
     class Target extends Action {}
     class Impostor extends Action {
-      static readonly actionName = 'Target';
+      static override readonly actionName = 'Target';
     }
     expect(caught(() => new ActionRegistry().register(Target, Impostor)).code).toBe(
       'DUPLICATE_ACTION_NAME',
@@ -202,7 +202,7 @@ describe('registry', () => {
 
   it('static actionName is the stored name', async () => {
     class Charge extends Action<{ cents: number }> {
-      static readonly actionName = 'billing.Charge';
+      static override readonly actionName = 'billing.Charge';
       run() {}
       finalize() {}
     }

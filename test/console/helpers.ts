@@ -233,7 +233,7 @@ export class Hostile extends Action<{ fail: boolean }, { html?: string }> {
 
 /** Logs, and succeeds on its second attempt. */
 export class Retried extends Action<Record<string, never>, { attempts: number }> {
-  static retry = { retries: 1, minTimeout: 0 };
+  static override retry = { retries: 1, minTimeout: 0 };
   static calls = 0;
   run(): void {
     this.log.info('attempt', { n: ++Retried.calls });

@@ -37,7 +37,7 @@ export class Prepare extends Action {
 
 /** Interrupted by the kill; safe to run again. */
 export class IdempotentBlocker extends Action {
-  static readonly idempotent = true;
+  static override readonly idempotent = true;
   async run() {
     note('start', this);
     await block(this);

@@ -19,7 +19,7 @@ export class Book extends Action {
 
 /** Its compensation is interrupted by the kill; safe to run again. */
 export class IdempotentPay extends Action {
-  static readonly idempotent = true;
+  static override readonly idempotent = true;
   run() {
     note('run', this);
   }

@@ -61,7 +61,7 @@ describe('invokePhase', () => {
 
   it('sets no timer for a synchronous run, even with a timeout', async () => {
     class Sync extends Action {
-      static timeout = 10;
+      static override timeout = 10;
       run() {}
     }
     const clock = new ManagedClock();
@@ -72,7 +72,7 @@ describe('invokePhase', () => {
 
   it('clears the timer of a call that ends in time', async () => {
     class Quick extends Action {
-      static timeout = 1000;
+      static override timeout = 1000;
       async run() {
         await Promise.resolve();
       }
@@ -86,7 +86,7 @@ describe('invokePhase', () => {
     let release!: () => void;
     let late: AbortSignal | undefined;
     class Late extends Action {
-      static timeout = 50;
+      static override timeout = 50;
       async run() {
         await new Promise<void>((resolve) => (release = resolve));
         late = this.signal;
@@ -107,7 +107,7 @@ describe('invokePhase', () => {
     let release!: () => void;
     let called = false;
     class SuspendsLate extends Action {
-      static timeout = 5;
+      static override timeout = 5;
       async run() {
         await new Promise<void>((resolve) => (release = resolve));
         this.suspend(() => (called = true));
@@ -145,8 +145,8 @@ describe('timers of timeouts and retries', () => {
     let calls = 0;
     let release!: () => void;
     class Both extends Action {
-      static timeout = 100;
-      static retry = { retries: 1, minTimeout: 10 };
+      static override timeout = 100;
+      static override retry = { retries: 1, minTimeout: 10 };
       async run() {
         calls++;
         if (calls === 1) throw new Error('first');
@@ -168,8 +168,8 @@ describe('timers of timeouts and retries', () => {
 describe('static timeout and static retry options', () => {
   it('are read once per class and revalidated when reassigned', () => {
     class Tuned extends Action {
-      static timeout = 100;
-      static retry = { retries: 2 };
+      static override timeout = 100;
+      static override retry = { retries: 2 };
       run() {}
     }
     const first = stepOptionsOf(Tuned, 'Tuned');
@@ -193,7 +193,7 @@ describe('static timeout and static retry options', () => {
       run() {}
     }
     class Base extends Action {
-      static timeout = 30;
+      static override timeout = 30;
       run() {}
     }
     class Child extends Base {}

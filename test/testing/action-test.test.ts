@@ -117,7 +117,7 @@ describe('testing one action (testAction)', () => {
   it('retries a failing run with static retry, waiting on the managed clock', async () => {
     let calls = 0;
     class Flaky extends Action<object, { ok?: boolean }> {
-      static retry = { retries: 3, minTimeout: 1_000, factor: 2 };
+      static override retry = { retries: 3, minTimeout: 1_000, factor: 2 };
       run() {
         calls++;
         if (calls < 3) throw new Error(`attempt ${calls} failed`);
@@ -139,7 +139,7 @@ describe('testing one action (testAction)', () => {
   it('fails a run that outlives its static timeout, on the managed clock', async () => {
     const never = deferred();
     class Stuck extends Action {
-      static timeout = 5_000;
+      static override timeout = 5_000;
       async run() {
         await never.promise;
       }
@@ -189,7 +189,7 @@ describe('testing one action (testAction)', () => {
     const NotAnAction = function NotAnAction() {};
     expect(codeOf(() => testAction(NotAnAction as never))).toBe('INVALID_ACTION');
     class BadRetry extends Action {
-      static retry = { retries: -1 };
+      static override retry = { retries: -1 };
       run() {}
     }
     expect(codeOf(() => testAction(BadRetry))).toBe('INVALID_ACTION');

@@ -65,7 +65,7 @@ describe('ManagedClock: step timers apart from the engine’s', () => {
   it('lists what is due with its kind, and advances to the next step timer past heartbeats', async () => {
     let calls = 0;
     class Charge extends Action<{ cents: number }, { chargeId?: string }> {
-      static retry = { retries: 2, minTimeout: 60_000, factor: 2 };
+      static override retry = { retries: 2, minTimeout: 60_000, factor: 2 };
       run() {
         calls++;
         if (calls < 3) throw new Error('payment gateway unavailable');

@@ -67,7 +67,7 @@ describe('executionPlans filters are checked on every store', () => {
 describe('subscribe() is checked when the class is registered', () => {
   it('one that throws is refused by register with INVALID_ACTION, and other triggers still work', async () => {
     class Broken extends Action {
-      static subscribe(): ActionClass {
+      static override subscribe(): ActionClass {
         throw new Error('boom');
       }
       run() {}
@@ -89,7 +89,7 @@ describe('subscribe() is checked when the class is registered', () => {
   ] as const) {
     it(`one returning ${what} is refused with INVALID_ACTION`, () => {
       class Odd extends Action {
-        static subscribe(): ActionClass {
+        static override subscribe(): ActionClass {
           return value as unknown as ActionClass;
         }
         run() {}
@@ -142,7 +142,7 @@ describe('an id this world handed out works at once', () => {
 describe('names every store can keep', () => {
   it('an action name or a world id with U+0000 or a lone surrogate is refused at once', () => {
     class Named extends Action {
-      static actionName = 'Bad\u0000Name';
+      static override actionName = 'Bad\u0000Name';
       run() {}
     }
     expectFlowlineError(

@@ -150,7 +150,7 @@ describe('close() with work that never ends', () => {
 
     // The next world recovers the plan as after a crash: the step was interrupted.
     class Done extends Action {
-      static actionName = 'Hangs';
+      static override actionName = 'Hangs';
       run() {}
     }
     const next = new World({

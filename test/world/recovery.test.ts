@@ -10,7 +10,7 @@ const DEAD_PID = 4_194_304 + 17;
 let runs: Record<string, number> = {};
 
 class Idempotent extends Action {
-  static readonly idempotent = true;
+  static override readonly idempotent = true;
   run() {
     runs.idempotent = (runs.idempotent ?? 0) + 1;
   }
