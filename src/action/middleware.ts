@@ -18,8 +18,36 @@ export interface MiddlewareContext {
   readonly context: FlowlineContext;
 }
 
+/** A {@link MiddlewareContext}: fields of its own, `context` read on the prototype. */
+class CallContext implements MiddlewareContext {
+  readonly actionClass: ActionClass;
+  readonly action: AnyAction | undefined;
+  readonly executionPlanId: string;
+  readonly #userContext: unknown;
+
+  constructor(fields: Omit<MiddlewareContext, 'context'>, userContext: unknown) {
+    this.actionClass = fields.actionClass;
+    this.action = fields.action;
+    this.executionPlanId = fields.executionPlanId;
+    this.#userContext = userContext;
+  }
+
+  get context(): FlowlineContext {
+    if (this.#userContext === undefined) {
+      throw new FlowlineError(
+        ErrorCode.CONTEXT_MISSING,
+        `middleware of ${this.actionClass.name} read context, but this world has no ` +
+          'context; create it with new World({ context: { … } })',
+        { planId: this.executionPlanId },
+      );
+    }
+    return this.#userContext as FlowlineContext;
+  }
+}
+
 /**
- * The {@link MiddlewareContext} of one call; `context` reads the world's `userContext`.
+ * The {@link MiddlewareContext} of one call; `context` reads the world's `userContext`. (A class,
+ * not an object literal with a getter: one is made per phase call that middleware wraps.)
  *
  * @internal
  */
@@ -27,20 +55,7 @@ export function middlewareContext(
   fields: Omit<MiddlewareContext, 'context'>,
   userContext: unknown,
 ): MiddlewareContext {
-  return {
-    ...fields,
-    get context(): FlowlineContext {
-      if (userContext === undefined) {
-        throw new FlowlineError(
-          ErrorCode.CONTEXT_MISSING,
-          `middleware of ${fields.actionClass.name} read context, but this world has no ` +
-            'context; create it with new World({ context: { … } })',
-          { planId: fields.executionPlanId },
-        );
-      }
-      return userContext as FlowlineContext;
-    },
-  };
+  return new CallContext(fields, userContext);
 }
 
 /**

@@ -11,7 +11,7 @@ import { Action, instantiate } from '../action/action.js';
 import { StepLogBuffer } from '../action/step-log.js';
 import type { RetryOptions, StepOptions } from '../action/step-options.js';
 import { retryDelay } from '../action/step-options.js';
-import type { MiddlewareStack } from '../action/middleware.js';
+import type { MiddlewareContext, MiddlewareStack } from '../action/middleware.js';
 import { compose, middlewareContext, usesHook } from '../action/middleware.js';
 import { schemaOf } from '../action/schema-check.js';
 import { checkOutput } from './schema-checks.js';
@@ -349,10 +349,12 @@ async function attempt(
   try {
     const started = timeout === undefined ? 0 : call.clock.now();
     const stack = call.middleware;
-    const context = middlewareContext(
-      { actionClass: call.cls, action, executionPlanId: call.planId },
-      call.userContext,
-    );
+    // Made only when a hook wraps the call.
+    const context = (): MiddlewareContext =>
+      middlewareContext(
+        { actionClass: call.cls, action, executionPlanId: call.planId },
+        call.userContext,
+      );
     const result: unknown =
       // No middleware hook wraps `compensate` (see the compensation guide).
       stack === undefined ||
@@ -367,7 +369,7 @@ async function attempt(
               async (event: JsonValue | undefined) => {
                 await method.call(action, event);
               },
-              context,
+              context(),
             )(call.event)
           : compose(
               stack,
@@ -375,7 +377,7 @@ async function attempt(
               async () => {
                 await method.call(action);
               },
-              context,
+              context(),
             )();
     if (isThenable(result)) {
       if (timeout === undefined) {

@@ -151,10 +151,11 @@ export class MemoryAdapter implements PersistenceAdapter {
    * earlier in the batch), as the SQL stores' unique index does.
    */
   #checkKeys(plans: readonly PlanRecord[]): void {
-    const claimed = new Map<string, string>();
+    let claimed: Map<string, string> | undefined;
     for (const plan of plans) {
       const key = idempotencyKeyColumn(plan);
       if (key === null) continue;
+      claimed ??= new Map<string, string>();
       const holder = claimed.get(key) ?? this.#keys.get(key);
       if (holder !== undefined && holder !== plan.id) {
         throw new FlowlineError(
