@@ -57,11 +57,15 @@ export function lockKey(key: string, ownerId: string): string {
 
 /**
  * Takes every lock nobody holds, in one statement (`ON CONFLICT DO NOTHING`: of two takers of a key,
- * one wins). The locks must have distinct keys.
+ * one wins), in key order so that two such statements cannot deadlock. The locks must have distinct
+ * keys.
  *
  * @returns the {@link lockKey}s of the locks this statement took
  */
-export async function acquireLocks(db: Db, locks: readonly LockRecord[]): Promise<Set<string>> {
+export async function acquireLocks(db: Db, given: readonly LockRecord[]): Promise<Set<string>> {
+  // In key order: two statements inserting the same keys in different orders wait on each other's
+  // unique-index entries and deadlock (40P01); in one order, one simply waits for the other.
+  const locks = [...given].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const result = await db.query<{ key: string; owner_id: string }>(
     'acquireLock',
     `INSERT INTO ${db.tables.locks} (key, owner_id, plan_id, acquired_at, data)

@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect } from '../vitest.js';
 import type { PlanInsert, PlanInsertResult } from '../../persistence/adapter.js';
 import { fixtureBatch, makePlanRecord, makeSmallPlan } from '../fixtures.js';
 import type { ConformanceHarness } from './harness.js';

@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect } from '../vitest.js';
 import type { MessageEnvelope } from '../../persistence/adapter.js';
 import type { JsonValue, StepRecord } from '../../plan/records.js';
 import { fixtureBatch, makeSmallPlan } from '../fixtures.js';
