@@ -16,7 +16,7 @@ import { compose, middlewareContext, usesHook } from '../action/middleware.js';
 import { schemaOf } from '../action/schema-check.js';
 import { checkOutput } from './schema-checks.js';
 import type { SuspendedAction } from '../action/suspend.js';
-import { SuspendSignal } from '../action/suspend.js';
+import { SuspendSignal, isSuspension } from '../action/suspend.js';
 import type { SuspendOptions } from '../action/wait-for.js';
 import { checkSuspendOptions } from '../action/wait-for.js';
 import type { ActionClass, AnyAction } from '../action/types.js';
@@ -398,7 +398,7 @@ async function attempt(
       }
     }
   } catch (error) {
-    if (!isSuspendSignal(error)) {
+    if (!isSuspension(error)) {
       // Whatever was thrown (null, a symbol, a revoked Proxy, an Error whose getters throw)
       // becomes a readable Error here, so nothing past this boundary can trip over it.
       thrown = toError(error);
@@ -443,15 +443,6 @@ function stepWait(call: PhaseCall, options: unknown): StepWait {
   if (timeoutMs === undefined) return { name: waitFor };
   const deadline = new Date(call.clock.now() + timeoutMs).toISOString();
   return { name: waitFor, timeoutMs, deadline };
-}
-
-/** Whether a thrown value is `suspend()`'s signal; `false` for anything, even a revoked Proxy. */
-function isSuspendSignal(value: unknown): boolean {
-  try {
-    return value instanceof SuspendSignal;
-  } catch {
-    return false;
-  }
 }
 
 /**
