@@ -54,6 +54,26 @@ export const ErrorCode = {
   INVALID_OUTPUT: 'INVALID_OUTPUT',
   /** `this.context` was read in a world created without a `context` option. */
   CONTEXT_MISSING: 'CONTEXT_MISSING',
+  /** No flow of that name has been saved. */
+  FLOW_NOT_FOUND: 'FLOW_NOT_FOUND',
+  /** A flow was triggered that has no production version. */
+  FLOW_NOT_DEPLOYED: 'FLOW_NOT_DEPLOYED',
+  /** A flow run, or a flow, has no stage of that name. */
+  STAGE_NOT_FOUND: 'STAGE_NOT_FOUND',
+  /** A flow stage failed (after its retries, with no fallback or a failing one). */
+  STAGE_FAILED: 'STAGE_FAILED',
+  /** A flow stage did not finish within its `$timeout`. */
+  STAGE_TIMEOUT: 'STAGE_TIMEOUT',
+  /** A `Map` stage got more items than its `maxItems`, or its input holds no list where it looks. */
+  MAP_INPUT_INVALID: 'MAP_INPUT_INVALID',
+  /** An expression in a stage's props (JSONata) failed to compile, failed, or ran too long. */
+  EXPRESSION_FAILED: 'EXPRESSION_FAILED',
+  /** An `HTTP Request` stage got an error status, a network error or a body it could not read. */
+  HTTP_REQUEST_FAILED: 'HTTP_REQUEST_FAILED',
+  /** A `Run Command` stage's child process could not start, timed out or exited non-zero. */
+  COMMAND_FAILED: 'COMMAND_FAILED',
+  /** The world's store cannot keep flow definitions (a custom adapter without those methods). */
+  FLOWS_UNSUPPORTED: 'FLOWS_UNSUPPORTED',
 } as const;
 
 /** Union of every {@link ErrorCode} value. */

@@ -115,6 +115,7 @@ export class Action<
     binder.bind = (action, context) => {
       (action as Action).#context = context;
     };
+    binder.read = (action) => (action as Action).#context;
   }
 
   /**
@@ -402,6 +403,24 @@ export function instantiate(cls: ActionClass, context: ActionContext): AnyAction
   const action = new cls();
   binder.bind?.(action, context);
   return action;
+}
+
+/**
+ * Creates an instance of `cls` bound to the same engine context as `action` (same step, input,
+ * output, log and signal): a flow stage's fallback runs this way, in the step of the stage it
+ * replaces.
+ *
+ * @internal
+ */
+export function instantiateLike(cls: ActionClass, action: AnyAction): AnyAction {
+  const context = binder.read?.(action);
+  if (context === undefined) {
+    throw new FlowlineError(
+      ErrorCode.PHASE_MISUSE,
+      `${cls.name} can only share the context of an action the engine created`,
+    );
+  }
+  return instantiate(cls, context);
 }
 
 /** The phase methods of an action, looked up by name. @internal */

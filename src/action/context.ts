@@ -123,4 +123,7 @@ export interface ActionContext {
 }
 
 /** Binds an instance to its context (set by `Action`'s static block). @internal */
-export const binder: { bind?: (action: AnyAction, context: ActionContext) => void } = {};
+export const binder: {
+  bind?: (action: AnyAction, context: ActionContext) => void;
+  read?: (action: AnyAction) => ActionContext | undefined;
+} = {};

@@ -1,5 +1,6 @@
 import type {
   ActionRecord,
+  JsonObject,
   JsonValue,
   PlanRecord,
   StepLogLine,
@@ -192,6 +193,37 @@ export interface StepClaim {
 }
 
 /**
+ * One stored version of a declarative flow (`flowline/flows`). Versions of a flow are numbered from
+ * 1; a version's definition never changes once another version follows it.
+ */
+export interface FlowVersionRecord {
+  /** The flow's name (its definition's `name`). */
+  readonly name: string;
+  /** 1, 2, 3… per flow name. */
+  readonly version: number;
+  /** Which version this is: the editable one, the one triggers run, or an earlier one. */
+  readonly stage: 'development' | 'production' | 'retired';
+  /** The flow definition (`{ name, stages }`), as validated when it was saved. */
+  readonly definition: JsonObject;
+  /** ISO time the version was saved. */
+  readonly createdAt: string;
+  /** ISO time it last became the production version. */
+  readonly deployedAt?: string;
+  /** What changed from the version before (immer patches), when known. */
+  readonly patches?: JsonValue;
+  /** Set on a record listed from a row that could not be read (see {@link UnreadableRecord}). */
+  readonly invalid?: UnreadableRecord;
+}
+
+/** Which flow versions {@link PersistenceAdapter.findFlowVersions} returns. */
+export interface FlowVersionFilter {
+  /** Only versions of this flow. */
+  readonly name?: string;
+  /** Only versions at this stage. */
+  readonly stage?: FlowVersionRecord['stage'];
+}
+
+/**
  * The only way the engine touches storage. Implement it to keep plans anywhere; every adapter must
  * pass the conformance suite. Records are plain JSON: store them as they are and return equal copies
  * (never the same objects).
@@ -303,4 +335,16 @@ export interface PersistenceAdapter {
   releaseLock(key: string, ownerId: string): Promise<void>;
   /** Locks held by a world; unreadable ones marked `invalid` (see `readLockRecord`). */
   findLocks(ownerId: string): Promise<LockRecord[]>;
+  /**
+   * Writes flow versions atomically: each replaces the stored version with the same name and
+   * number, or is added. Optional: only `flowline/flows` needs it (without it, `Flows` refuses to
+   * start with `FLOWS_UNSUPPORTED`).
+   */
+  saveFlowVersions?(records: readonly FlowVersionRecord[]): Promise<void>;
+  /**
+   * Stored flow versions, ordered by name, then version. A row that cannot be read is returned
+   * marked `invalid` (see {@link UnreadableRecord}), never rejecting the whole list. Optional, as
+   * {@link PersistenceAdapter.saveFlowVersions}.
+   */
+  findFlowVersions?(filter?: FlowVersionFilter): Promise<FlowVersionRecord[]>;
 }

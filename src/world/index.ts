@@ -9,6 +9,7 @@ export * from './coordinator.js';
 export * from './delay.js';
 export * from './event-delivery.js';
 export * from './idempotent-triggers.js';
+export * from './internals.js';
 export * from './events.js';
 export * from './message-delivery.js';
 export * from './options.js';

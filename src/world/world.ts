@@ -1,3 +1,4 @@
+import { setWorldInternals } from './internals.js';
 import { randomUUID } from 'node:crypto';
 import { ActionRegistry } from '../action/registry.js';
 import type { FlowlineContext } from '../action/flowline-context.js';
@@ -86,6 +87,12 @@ export class World<C extends object = FlowlineContext> {
     );
     this.#registry.useWorldMiddleware(resolved.middleware);
     this.register(...resolved.actions);
+    setWorldInternals(this, {
+      adapter: this.#adapter,
+      clock: resolved.clock,
+      logger: resolved.logger,
+      registry: this.#registry,
+    });
   }
 
   /**
