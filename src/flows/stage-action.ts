@@ -37,7 +37,10 @@ export type JsonSchema = JsonObject | boolean;
  * ```
  */
 export abstract class StageAction<
+  // Props and In type `process` only, which subclasses implement.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
   Props extends object = JsonObject,
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
   In = JsonValue,
   Out = JsonValue,
   C extends object = FlowlineContext,

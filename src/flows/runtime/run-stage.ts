@@ -3,8 +3,11 @@ import type { StageAction } from '../stage-action.js';
 import type { StageInput, StageOutput, StageSource } from './stage-io.js';
 
 /** Thrown by `StageAction.endBranch`: the stage's branch ends here. @internal */
-export class EndBranch {
-  constructor(readonly reason: string) {}
+export class EndBranch extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'EndBranch';
+  }
 }
 
 /** The data a stage receives, or why it is skipped. @internal */
@@ -54,7 +57,7 @@ export function actionProps(props: JsonObject): JsonObject {
  * The run step of every stage action. @internal
  */
 export async function runStage(stage: StageAction, _event: unknown): Promise<void> {
-  const input = stage.input as StageInput;
+  const input: StageInput = stage.input;
   const output = stage.output as StageOutput;
   const data = stageData(input.source);
   if (data.skipped) {
