@@ -107,6 +107,15 @@ export interface ValidationIssue {
 export interface ErrorData {
   /** The problems a schema check found (`INVALID_INPUT`, `INVALID_OUTPUT`). */
   readonly issues?: readonly ValidationIssue[];
+  /** The flow concerned (`flowline/flows`). */
+  readonly flow?: string;
+  /** The flow stage concerned. */
+  readonly stage?: string;
+  /**
+   * `false` when repeating the failed call cannot help (a flow stage is then not retried): a 4xx
+   * answer, a command that does not exist, bad props.
+   */
+  readonly retryable?: boolean;
 }
 
 /**

@@ -6,3 +6,19 @@ export type { FlowDefinition, FlowViolation, StageDefinition } from './definitio
 export { StageAction } from './stage-action.js';
 export type { JsonSchema } from './stage-action.js';
 export type { StageOutput } from './runtime/stage-io.js';
+export { Flows } from './flows.js';
+export type { FlowsOptions } from './flows.js';
+export type {
+  DurationPercentiles,
+  FlowMetrics,
+  FlowRun,
+  FlowRunFilter,
+  FlowVersion,
+  RunMetrics,
+  StageActionClass,
+} from './flows-types.js';
+export { MapStage } from './actions/map.js';
+export type { MapProps, MapValue } from './actions/map.js';
+export { ReduceStage } from './actions/reduce.js';
+export { RunFlowStage } from './actions/run-flow.js';
+export type { RunFlowProps } from './actions/run-flow.js';

@@ -2,7 +2,7 @@ import { Action } from '../action/action.js';
 import type { JsonObject, JsonValue } from '../plan/records.js';
 import type { FlowlineContext } from '../action/flowline-context.js';
 import type { StageInput, StageOutput } from './runtime/stage-io.js';
-import { EndBranch, runStage } from './runtime/run-stage.js';
+import { attemptSignals, EndBranch, runStage } from './runtime/run-stage.js';
 
 /** A JSON schema (draft-07) as plain data. */
 export type JsonSchema = JsonObject | boolean;
@@ -71,8 +71,16 @@ export abstract class StageAction<
     throw new EndBranch(reason);
   }
 
+  /**
+   * Aborted when the current attempt of `process` times out (`$timeout`), or the step must stop
+   * early (halt, forced cancel, `static timeout`).
+   */
+  override get signal(): AbortSignal {
+    return attemptSignals.get(this) ?? super.signal;
+  }
+
   /** Runs the stage (implemented by the flows runtime: do not override). */
-  async run(event?: unknown): Promise<void> {
-    await runStage(this as unknown as StageAction, event);
+  async run(): Promise<void> {
+    await runStage(this as unknown as StageAction, super.signal);
   }
 }

@@ -1,3 +1,4 @@
+import { mapSegments } from './map-segments.js';
 import type { FlowDefinition, FlowViolation } from './types.js';
 
 /**
@@ -6,6 +7,6 @@ import type { FlowDefinition, FlowViolation } from './types.js';
  *
  * @internal
  */
-export function mapViolations(_flow: FlowDefinition): FlowViolation[] {
-  return [];
+export function mapViolations(flow: FlowDefinition): FlowViolation[] {
+  return mapSegments(flow.stages).violations;
 }

@@ -1,6 +1,13 @@
+import { instantiateLike } from '../../action/action.js';
+import { systemClock } from '../../shared/clock.js';
 import type { JsonObject, JsonValue } from '../../plan/records.js';
 import type { StageAction } from '../stage-action.js';
+import { withAttempts } from './attempts.js';
+import { hostOf } from './binding.js';
+import { capturingConsole } from './console-capture.js';
+import { inputWarning } from './input-warning.js';
 import type { StageInput, StageOutput, StageSource } from './stage-io.js';
+import { runtimeSettings } from './stage-settings.js';
 
 /** Thrown by `StageAction.endBranch`: the stage's branch ends here. @internal */
 export class EndBranch extends Error {
@@ -26,8 +33,9 @@ export function stageData(source: StageSource): StageData {
     case 'value':
       return { skipped: false, data: source.value };
     case 'parent':
-      if (source.output.skipped !== undefined)
+      if (source.output.skipped !== undefined) {
         return { skipped: true, reason: source.output.skipped };
+      }
       return { skipped: false, data: source.output.value };
     case 'join': {
       const data: JsonObject = {};
@@ -53,10 +61,17 @@ export function actionProps(props: JsonObject): JsonObject {
   return plain;
 }
 
+/** The signal of each stage's current attempt (read by `StageAction.signal`). @internal */
+export const attemptSignals = new WeakMap<object, AbortSignal>();
+
 /**
- * The run step of every stage action. @internal
+ * The run step of every stage action: skips it when a `Filter` upstream ended its branch, warns
+ * about an `$input` mismatch, calls `process` with retries and `$timeout`, captures its
+ * `console.*` calls, and runs the `$fallback` when every attempt failed.
+ *
+ * @internal
  */
-export async function runStage(stage: StageAction, _event: unknown): Promise<void> {
+export async function runStage(stage: StageAction, baseSignal: AbortSignal): Promise<void> {
   const input: StageInput = stage.input;
   const output = stage.output as StageOutput;
   const data = stageData(input.source);
@@ -65,12 +80,59 @@ export async function runStage(stage: StageAction, _event: unknown): Promise<voi
     stage.log.info(`skipped: ${data.reason}`);
     return;
   }
-  try {
-    const value = await stage.process(data.data as JsonValue, actionProps(input.props));
-    if (value !== undefined) output.value = value;
-  } catch (error) {
-    if (!(error instanceof EndBranch)) throw error;
-    output.skipped = `stage "${input.stage}" ended this branch: ${error.reason}`;
-    stage.log.info(`branch ended: ${error.reason}`);
+  const host = hostOf(stage);
+  // Outside a Flows (the single-action test harness) only an explicit `$retry` retries.
+  const settings = runtimeSettings(input.props, host !== undefined);
+  if (settings.input !== undefined) {
+    const warning = inputWarning(settings.input, data.data, input.stage);
+    if (warning !== undefined) {
+      output.warnings = [warning];
+      stage.log.warn(warning);
+    }
   }
+  const where = `stage "${input.stage}" of flow "${input.flow}"`;
+  const props = actionProps(input.props);
+  const call = (action: StageAction, args: JsonObject) => (signal: AbortSignal) =>
+    capturingConsole(stage.log, async () => {
+      attemptSignals.set(action, signal);
+      try {
+        return await action.process(data.data as JsonValue, args);
+      } finally {
+        attemptSignals.delete(action);
+      }
+    });
+  const options = {
+    clock: host?.clock ?? systemClock,
+    log: stage.log,
+    signal: baseSignal,
+    retry: settings.retry,
+    timeoutMs: settings.timeoutMs,
+    where,
+    planId: stage.executionPlanId,
+    stepId: stage.stepId,
+  };
+  const isEnd = (error: unknown): boolean => error instanceof EndBranch;
+  let result: { value: unknown; attempts: number };
+  try {
+    result = await withAttempts(({ signal }) => call(stage, props)(signal), options, isEnd);
+  } catch (error) {
+    if (isEnd(error)) {
+      output.skipped = `stage "${input.stage}" ended this branch: ${(error as EndBranch).reason}`;
+      stage.log.info(`branch ended: ${(error as EndBranch).reason}`);
+      return;
+    }
+    const fallback = settings.fallback;
+    const cls = fallback === undefined ? undefined : host?.stageClass(fallback.action);
+    if (fallback === undefined || cls === undefined) throw error;
+    const message = (error as Error).message ?? String(error);
+    stage.log.warn(`${where} failed (${message}); running its fallback "${fallback.action}"`);
+    const replacement = instantiateLike(cls, stage) as StageAction;
+    result = await withAttempts(({ signal }) => call(replacement, fallback.props)(signal), {
+      ...options,
+      retry: undefined,
+    });
+    output.fellBack = message;
+  }
+  if (result.value !== undefined) output.value = result.value as JsonValue;
+  if (result.attempts > 1) output.attempts = result.attempts;
 }
