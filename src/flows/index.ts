@@ -22,3 +22,5 @@ export type { MapProps, MapValue } from './actions/map.js';
 export { ReduceStage } from './actions/reduce.js';
 export { RunFlowStage } from './actions/run-flow.js';
 export type { RunFlowProps } from './actions/run-flow.js';
+// Placeholder export until the definition branch lands parseFlow itself.
+export { parseFlowStub as parseFlow } from './definition/parse-stub.js';
