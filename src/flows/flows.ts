@@ -225,11 +225,7 @@ export class Flows {
       input,
     };
     this.#running.add(id);
-    return this.#world.triggerWith(
-      { id, label: runLabel(name) },
-      this.#host.runClass,
-      spec as never,
-    );
+    return this.#world.triggerWith({ id, label: runLabel(name) }, this.#host.runClass, spec);
   }
 
   async #definitionFor(name: string): Promise<{ version: number; definition: FlowDefinition }> {

@@ -6,8 +6,13 @@ import { withAttempts } from './attempts.js';
 import { hostOf } from './binding.js';
 import { capturingConsole } from './console-capture.js';
 import { inputWarning } from './input-warning.js';
-import type { StageInput, StageOutput, StageSource } from './stage-io.js';
+import type { StageInput, StageSource } from './stage-io.js';
 import { runtimeSettings } from './stage-settings.js';
+
+/** The message of a thrown value. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** Thrown by `StageAction.endBranch`: the stage's branch ends here. @internal */
 export class EndBranch extends Error {
@@ -73,7 +78,7 @@ export const attemptSignals = new WeakMap<object, AbortSignal>();
  */
 export async function runStage(stage: StageAction, baseSignal: AbortSignal): Promise<void> {
   const input: StageInput = stage.input;
-  const output = stage.output as StageOutput;
+  const output = stage.output;
   const data = stageData(input.source);
   if (data.skipped) {
     output.skipped = data.reason;
@@ -124,8 +129,9 @@ export async function runStage(stage: StageAction, baseSignal: AbortSignal): Pro
     const fallback = settings.fallback;
     const cls = fallback === undefined ? undefined : host?.stageClass(fallback.action);
     if (fallback === undefined || cls === undefined) throw error;
-    const message = (error as Error).message ?? String(error);
+    const message = errorText(error);
     stage.log.warn(`${where} failed (${message}); running its fallback "${fallback.action}"`);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- a bound class of a StageAction
     const replacement = instantiateLike(cls, stage) as StageAction;
     result = await withAttempts(({ signal }) => call(replacement, fallback.props)(signal), {
       ...options,
