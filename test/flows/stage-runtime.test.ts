@@ -6,9 +6,9 @@ import { Flows, StageAction } from '../../src/flows/index.js';
 import { FlowMemoryAdapter } from './flow-store-adapter.js';
 
 /** A promise with its resolve function. */
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
 }
 
