@@ -303,6 +303,8 @@ describe('stage behaviour', () => {
     expect((s?.output as { warnings?: string[] }).warnings?.[0]).toMatch(
       /does not match its \$input schema: \(input\) must have required property 'email'/,
     );
+    const [listed] = await flows.runs('typed', { result: 'success', limit: 1 });
+    expect(listed?.warnings?.[0]).toMatch(/input of stage "s" does not match/);
     const lines = stageLines(plan, 's', await world!.stepLog(bad.id));
     expect(lines.some((l) => l.level === 'warn' && /\$input/.test(l.message))).toBe(true);
     const good = await flows.trigger('typed', { email: 'a@b.c' }).finished;

@@ -53,6 +53,7 @@ function topoOrder(
     stages.map((stage) => [stage.name, parents.get(stage.name)?.length ?? 0]),
   );
   const byName = new Map(stages.map((stage) => [stage.name, stage]));
+  const position = new Map(stages.map((stage, i) => [stage.name, i]));
   const order: StageDefinition[] = [];
   let ready = stages.filter((stage) => waiting.get(stage.name) === 0);
   while (ready.length > 0) {
@@ -66,7 +67,6 @@ function topoOrder(
         if (left === 0 && target !== undefined) next.push(target);
       }
     }
-    const position = new Map(stages.map((stage, i) => [stage.name, i]));
     ready = next.sort((a, b) => (position.get(a.name) ?? 0) - (position.get(b.name) ?? 0));
   }
   return order;
