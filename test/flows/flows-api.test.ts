@@ -7,10 +7,10 @@ import { FlowMemoryAdapter } from './flow-store-adapter.js';
 
 const failOn = new Set<JsonValue>();
 
-class Echo extends StageAction<object, JsonValue, JsonValue> {
+class Echo extends StageAction<object> {
   static override actionName = 'Echo';
   process(data: JsonValue) {
-    if (failOn.has(data)) throw new Error(`refused ${String(data)}`);
+    if (failOn.has(data)) throw new Error(`refused ${JSON.stringify(data)}`);
     return data;
   }
 }
