@@ -1,4 +1,5 @@
 import { instantiateLike } from '../../action/action.js';
+import { ErrorCode, FlowlineError } from '../../errors.js';
 import { systemClock } from '../../shared/clock.js';
 import type { JsonObject, JsonValue } from '../../plan/records.js';
 import type { StageAction } from '../stage-action.js';
@@ -34,6 +35,13 @@ export type StageData =
  * @internal
  */
 export function stageData(source: StageSource): StageData {
+  if (!isSource(source)) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_PLAN,
+      `a flow stage's stored input is damaged: its source is ${source === undefined ? 'missing' : JSON.stringify(source)}`,
+      { details: { retryable: false } },
+    );
+  }
   switch (source.kind) {
     case 'value':
       return { skipped: false, data: source.value };
@@ -50,6 +58,28 @@ export function stageData(source: StageSource): StageData {
       }
       return { skipped: false, data };
     }
+  }
+}
+
+/** Whether a stored value is a stage source the runtime understands. */
+function isSource(value: unknown): value is StageSource {
+  if (typeof value !== 'object' || value === null) return false;
+  const source = value as { kind?: unknown; output?: unknown; outputs?: unknown };
+  switch (source.kind) {
+    case 'value':
+      return true;
+    case 'parent':
+      return typeof source.output === 'object' && source.output !== null;
+    case 'join':
+      return (
+        typeof source.outputs === 'object' &&
+        source.outputs !== null &&
+        Object.values(source.outputs).every(
+          (output) => typeof output === 'object' && output !== null,
+        )
+      );
+    default:
+      return false;
   }
 }
 
