@@ -38,7 +38,7 @@ export function stageData(source: StageSource): StageData {
   if (!isSource(source)) {
     throw new FlowlineError(
       ErrorCode.INVALID_PLAN,
-      `a flow stage's stored input is damaged: its source is ${source === undefined ? 'missing' : JSON.stringify(source)}`,
+      `a flow stage's stored input is damaged: its source is ${String(JSON.stringify(source as unknown))}`,
       { details: { retryable: false } },
     );
   }
