@@ -38,7 +38,7 @@ export function stageData(source: StageSource): StageData {
   if (!isSource(source)) {
     throw new FlowlineError(
       ErrorCode.INVALID_PLAN,
-      `a flow stage's stored input is damaged: its source is ${String(JSON.stringify(source as unknown))}`,
+      `a flow stage's stored input is damaged: its source is ${JSON.stringify(source)}`,
       { details: { retryable: false } },
     );
   }
