@@ -6,3 +6,22 @@ export type { FlowDefinition, FlowViolation, StageDefinition } from './definitio
 export { StageAction } from './stage-action.js';
 export type { JsonSchema } from './stage-action.js';
 export type { StageOutput } from './runtime/stage-io.js';
+export {
+  Batch,
+  Filter,
+  HttpRequest,
+  LogStage,
+  ManualTrigger,
+  RemapFields,
+  RunCommand,
+} from './actions/index.js';
+export type {
+  BatchProps,
+  FilterProps,
+  HttpRequestProps,
+  HttpResponseOutput,
+  LogProps,
+  ManualTriggerProps,
+  RemapFieldsProps,
+  RunCommandProps,
+} from './actions/index.js';
