@@ -90,6 +90,11 @@ export function isTruthy(value: JsonValue | undefined): boolean {
  * @returns plain JSON, or `undefined` for nothing
  */
 export function toPlainJson(value: unknown): JsonValue | undefined {
+  return plain(value, new Set());
+}
+
+/** `ancestors`: the objects on the way here, so that a cycle ends instead of recursing. */
+function plain(value: unknown, ancestors: Set<object>): JsonValue | undefined {
   if (value === null) return null;
   switch (typeof value) {
     case 'string':
@@ -102,13 +107,28 @@ export function toPlainJson(value: unknown): JsonValue | undefined {
     default:
       return undefined;
   }
-  if (Array.isArray(value)) return value.map((item: unknown) => toPlainJson(item) ?? null);
-  const out: JsonObject = {};
-  for (const [key, item] of Object.entries(value)) {
-    const plain = toPlainJson(item);
-    if (plain !== undefined) setField(out, key, plain);
+  const object = value;
+  if (isJsonataFunction(object) || ancestors.has(object)) return undefined;
+  ancestors.add(object);
+  try {
+    if (Array.isArray(object)) {
+      return object.map((item: unknown) => plain(item, ancestors) ?? null);
+    }
+    const out: JsonObject = {};
+    for (const [key, item] of Object.entries(object)) {
+      const field = plain(item, ancestors);
+      if (field !== undefined) setField(out, key, field);
+    }
+    return out;
+  } finally {
+    ancestors.delete(object);
   }
-  return out;
+}
+
+/** JSONata's function values (lambdas, built-ins, regexes) are objects with a marker. */
+function isJsonataFunction(value: object): boolean {
+  const marked = value as { _jsonata_lambda?: unknown; _jsonata_function?: unknown };
+  return marked._jsonata_lambda === true || marked._jsonata_function === true;
 }
 
 /**
