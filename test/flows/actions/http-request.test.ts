@@ -47,7 +47,9 @@ describe('HTTP Request', () => {
   it('sends the stage data as JSON for a POST and reads a JSON answer', async () => {
     routes.set('/echo', (req, body, res) => {
       res.writeHead(201, { 'content-type': 'application/json', 'x-seen': req.method ?? '' });
-      res.end(JSON.stringify({ got: JSON.parse(body), type: req.headers['content-type'] }));
+      res.end(
+        JSON.stringify({ got: JSON.parse(body) as unknown, type: req.headers['content-type'] }),
+      );
     });
     const run = await runStageAction(
       HttpRequest,
@@ -162,11 +164,10 @@ describe('HTTP Request', () => {
   it("cancels the request when the stage's signal aborts (a step timeout)", async () => {
     const arrived = deferred();
     const cancelled = deferred();
-    routes.set('/hold-abort', (req, _body, res) => {
+    routes.set('/hold-abort', (_req, _body, res) => {
       held.push(res);
       res.on('close', () => cancelled.resolve());
       arrived.resolve();
-      void req;
     });
     class TimedRequest extends HttpRequest {
       static override timeout = 1000;
