@@ -2,6 +2,7 @@ import { ErrorCode } from '../../errors.js';
 import type { JsonValue } from '../../plan/records.js';
 import type { JsonSchema } from '../stage-action.js';
 import { StageAction } from '../stage-action.js';
+import { checkProps } from './props-check.js';
 import { evaluateExpression } from './expression.js';
 import { stageFailure } from './stage-error.js';
 
@@ -61,15 +62,9 @@ export class Batch extends StageAction<BatchProps> {
 
   /** Outputs the chunks of the list. */
   async process(data: JsonValue, props: BatchProps): Promise<JsonValue[][]> {
+    checkProps(this, this.input.stage, props);
     const stage = this.input.stage;
     const size = props.size;
-    if (!Number.isSafeInteger(size) || size < 1) {
-      throw stageFailure(
-        ErrorCode.INVALID_ARGUMENT,
-        `stage "${stage}" (Batch): size must be an integer ≥ 1, got ${JSON.stringify(size)}`,
-        { retryable: false },
-      );
-    }
     const list =
       props.items === undefined
         ? data

@@ -4,8 +4,10 @@
  * `FlowlineError` `EXPRESSION_FAILED`.
  */
 import jsonata from 'jsonata';
-import { ErrorCode, FlowlineError } from '../../errors.js';
+import { ErrorCode } from '../../errors.js';
+import type { FlowlineError } from '../../errors.js';
 import type { JsonObject, JsonValue } from '../../plan/records.js';
+import { stageFailure } from './stage-error.js';
 
 /** The default time bound of one evaluation, in ms. */
 export const DEFAULT_EXPRESSION_TIMEOUT_MS = 1000;
@@ -179,10 +181,18 @@ function expressionError(
   if (code === 'D1011') reason = `recursed deeper than ${String(MAX_DEPTH)} levels`;
   const where = position === undefined ? '' : ` at position ${String(position)}`;
   const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
-  return new FlowlineError(
+  return stageFailure(
     ErrorCode.EXPRESSION_FAILED,
     `stage "${scope.stage}": expression ${JSON.stringify(shown)} in props.${scope.prop} failed` +
       `${where}: ${reason}${code === undefined ? '' : ` (JSONata ${code})`}`,
-    { cause: error instanceof Error ? error : undefined, retryable: false },
+    {
+      stage: scope.stage,
+      prop: scope.prop,
+      expression: shown,
+      position,
+      jsonata: code,
+      retryable: false,
+    },
+    error instanceof Error ? error : undefined,
   );
 }

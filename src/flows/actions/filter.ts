@@ -1,6 +1,7 @@
 import type { JsonValue } from '../../plan/records.js';
 import type { JsonSchema } from '../stage-action.js';
 import { StageAction } from '../stage-action.js';
+import { checkProps } from './props-check.js';
 import { evaluateExpression, isTruthy } from './expression.js';
 
 /** Props of {@link Filter}. */
@@ -57,6 +58,7 @@ export class Filter extends StageAction<FilterProps> {
 
   /** Outputs the data unchanged when the condition holds, else ends the branch. */
   async process(data: JsonValue, props: FilterProps): Promise<JsonValue> {
+    checkProps(this, this.input.stage, props);
     const result = await evaluateExpression(props.condition, data, {
       stage: this.input.stage,
       prop: 'condition',

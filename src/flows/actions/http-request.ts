@@ -2,8 +2,12 @@ import { ErrorCode } from '../../errors.js';
 import type { JsonObject, JsonValue } from '../../plan/records.js';
 import type { JsonSchema } from '../stage-action.js';
 import { StageAction } from '../stage-action.js';
+import { checkProps } from './props-check.js';
 import { readResponse, requestBody } from './http-body.js';
 import { stageFailure } from './stage-error.js';
+
+/** Methods `fetch` refuses to send. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
 /** Props of {@link HttpRequest}. */
 export interface HttpRequestProps {
@@ -98,14 +102,29 @@ export class HttpRequest extends StageAction<HttpRequestProps> {
 
   /** Sends the request and outputs the response. */
   async process(data: JsonValue, props: HttpRequestProps): Promise<HttpResponseOutput> {
+    checkProps(this, this.input.stage, props);
     const where = `stage "${this.input.stage}" (HTTP Request)`;
     const url = checkedUrl(props.url, where);
     const method = (props.method ?? 'GET').toUpperCase();
-    const headers = new Headers(props.headers ?? {});
-    const body = requestBody(method, props.body, data, headers);
-    const signals = [this.signal];
-    if (props.timeoutMs !== undefined) signals.push(AbortSignal.timeout(props.timeoutMs));
-    const signal = AbortSignal.any(signals);
+    let headers: Headers;
+    let body: string | undefined;
+    let signal: AbortSignal;
+    try {
+      if (FORBIDDEN_METHODS.has(method))
+        throw new TypeError(`the ${method} method is not supported`);
+      headers = new Headers(props.headers ?? {});
+      body = requestBody(method, props.body, data, headers);
+      const signals = [this.signal];
+      if (props.timeoutMs !== undefined) signals.push(AbortSignal.timeout(props.timeoutMs));
+      signal = AbortSignal.any(signals);
+    } catch (error) {
+      throw stageFailure(
+        ErrorCode.HTTP_REQUEST_FAILED,
+        `${where}: cannot send ${method} ${url}: ${describeError(error)}`,
+        { url, retryable: false },
+        error,
+      );
+    }
     let response: Response;
     try {
       response = await fetch(url, {
@@ -116,6 +135,9 @@ export class HttpRequest extends StageAction<HttpRequestProps> {
       });
     } catch (error) {
       const timedOut = signal.aborted && !this.signal.aborted;
+      // undici reports network errors as `TypeError('fetch failed')` with the cause; any other
+      // error is a request fetch refuses (a GET with a body), which no retry mends.
+      const network = error instanceof Error && error.message === 'fetch failed';
       const reason = timedOut
         ? `timed out after ${String(props.timeoutMs)} ms`
         : this.signal.aborted
@@ -124,7 +146,7 @@ export class HttpRequest extends StageAction<HttpRequestProps> {
       throw stageFailure(
         ErrorCode.HTTP_REQUEST_FAILED,
         `${where}: ${method} ${url} ${reason}`,
-        { url, retryable: true },
+        { url, retryable: timedOut || this.signal.aborted || network },
         error,
       );
     }

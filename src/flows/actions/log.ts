@@ -1,6 +1,7 @@
 import type { JsonValue } from '../../plan/records.js';
 import type { JsonSchema } from '../stage-action.js';
 import { StageAction } from '../stage-action.js';
+import { checkProps } from './props-check.js';
 
 /** Props of {@link LogStage}. */
 export interface LogProps {
@@ -53,6 +54,7 @@ export class LogStage extends StageAction<LogProps> {
 
   /** Writes the line, then outputs the data unchanged. */
   process(data: JsonValue, props: LogProps): JsonValue {
+    checkProps(this, this.input.stage, props);
     const level = props.level ?? 'info';
     const message = props.message ?? 'data';
     if (props.data === false) this.log[level](message);

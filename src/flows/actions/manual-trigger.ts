@@ -1,6 +1,7 @@
 import type { JsonValue } from '../../plan/records.js';
 import type { JsonSchema } from '../stage-action.js';
 import { StageAction } from '../stage-action.js';
+import { checkProps } from './props-check.js';
 
 /** Props of {@link ManualTrigger}: none. */
 export type ManualTriggerProps = Record<string, never>;
@@ -28,7 +29,8 @@ export class ManualTrigger extends StageAction<ManualTriggerProps> {
   };
 
   /** Outputs the run's input unchanged. */
-  process(data: JsonValue): JsonValue {
+  process(data: JsonValue, props: ManualTriggerProps): JsonValue {
+    checkProps(this, this.input.stage, props);
     return data;
   }
 }

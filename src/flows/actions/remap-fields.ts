@@ -2,6 +2,7 @@ import { ErrorCode } from '../../errors.js';
 import type { JsonObject, JsonValue } from '../../plan/records.js';
 import type { JsonSchema } from '../stage-action.js';
 import { StageAction } from '../stage-action.js';
+import { checkProps } from './props-check.js';
 import { evaluateExpression, setField, toPlainJson } from './expression.js';
 import { stageFailure } from './stage-error.js';
 
@@ -95,6 +96,7 @@ export class RemapFields extends StageAction<RemapFieldsProps> {
 
   /** Builds the output object. */
   async process(data: JsonValue, props: RemapFieldsProps): Promise<JsonObject> {
+    checkProps(this, this.input.stage, props);
     const stage = this.input.stage;
     const source = isObject(data) ? data : undefined;
     const out: JsonObject = {};

@@ -2,6 +2,7 @@ import { ErrorCode } from '../../errors.js';
 import type { JsonObject, JsonValue } from '../../plan/records.js';
 import type { JsonSchema } from '../stage-action.js';
 import { StageAction } from '../stage-action.js';
+import { checkProps } from './props-check.js';
 import type { ChildResult } from './child-process.js';
 import { STDOUT_CAP, runChild } from './child-process.js';
 import { toPlainJson } from './expression.js';
@@ -71,28 +72,41 @@ export interface RunCommandProps {
  */
 export class RunCommand extends StageAction<RunCommandProps> {
   static override actionName = 'Run Command';
-  static override propsSchema: JsonSchema = RUN_COMMAND_SCHEMA();
+  static override propsSchema: JsonSchema = runCommandSchema();
 
   /** Runs the command and outputs how it ended. */
   async process(data: JsonValue, props: RunCommandProps): Promise<JsonObject> {
+    checkProps(this, this.input.stage, props);
     const where = `stage "${this.input.stage}" (Run Command)`;
     const log = this.log;
-    const result = await runChild({
-      command: props.command,
-      args: props.args ?? [],
-      env: props.inheritEnv === false ? { ...props.env } : { ...process.env, ...props.env },
-      cwd: props.cwd,
-      stdin: props.stdin === 'json' ? `${JSON.stringify(data ?? null)}\n` : undefined,
-      timeoutMs: props.timeoutMs,
-      graceMs: props.killGraceMs ?? 2000,
-      signal: this.signal,
-      onStdout: (line) => {
-        log.info(line);
-      },
-      onStderr: (line) => {
-        log.warn(line);
-      },
-    });
+    let result: ChildResult;
+    try {
+      result = await runChild({
+        command: props.command,
+        args: props.args ?? [],
+        env: props.inheritEnv === false ? { ...props.env } : { ...process.env, ...props.env },
+        cwd: props.cwd,
+        stdin: props.stdin === 'json' ? `${JSON.stringify(data ?? null)}\n` : undefined,
+        timeoutMs: props.timeoutMs,
+        graceMs: props.killGraceMs ?? 2000,
+        signal: this.signal,
+        onStdout: (line) => {
+          log.info(line);
+        },
+        onStderr: (line) => {
+          log.warn(line);
+        },
+      });
+    } catch (error) {
+      // spawn refuses some arguments at once (a NUL byte in the command, an argument or the env).
+      throw stageFailure(
+        ErrorCode.COMMAND_FAILED,
+        `${where}: cannot run ${JSON.stringify(props.command)}: ` +
+          (error instanceof Error ? error.message : String(error)),
+        { command: props.command, retryable: false },
+        error,
+      );
+    }
     const failure = failureOf(result, props, where);
     if (failure !== undefined) throw failure;
     const output: JsonObject = { exitCode: result.exitCode, stdout: result.stdout };
@@ -119,7 +133,7 @@ function failureOf(result: ChildResult, props: RunCommandProps, where: string): 
       ErrorCode.COMMAND_FAILED,
       `${where}: could not start ${JSON.stringify(command)}` +
         `${props.cwd === undefined ? '' : ` in ${JSON.stringify(props.cwd)}`}: ${result.spawnError.message}`,
-      { ...facts, retryable: !permanent },
+      { command, retryable: !permanent },
       result.spawnError,
     );
   }
@@ -172,7 +186,7 @@ function parseStdout(result: ChildResult, command: string, where: string): JsonV
   }
 }
 
-function RUN_COMMAND_SCHEMA(): JsonSchema {
+function runCommandSchema(): JsonSchema {
   const ms = (description: string): JsonObject => ({ description, type: 'integer', minimum: 1 });
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',

@@ -95,3 +95,19 @@ describe('Batch', () => {
     expect(run.error?.code).toBe('INVALID_ARGUMENT');
   });
 });
+
+describe('props that do not match the schema', () => {
+  it('fail the stage with INVALID_ARGUMENT naming each mismatch, not retryable', async () => {
+    const run = await runStageAction(LogStage, { level: 'loud', extra: 1 }, null);
+    expect(run.error?.code).toBe('INVALID_ARGUMENT');
+    expect(run.error?.message).toContain('stage "S" (Log): props do not match the schema');
+    expect(run.error?.message).toContain('level must be equal to one of the allowed values');
+    expect(run.error?.message).toContain('must NOT have additional properties ("extra")');
+    expect(factsOf(run.error).retryable).toBe(false);
+    expect(factsOf(run.error).issues).toContainEqual({
+      path: ['level'],
+      message: 'must be equal to one of the allowed values',
+    });
+    expect(run.log).toEqual([]);
+  });
+});
