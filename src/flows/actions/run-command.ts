@@ -47,7 +47,8 @@ export interface RunCommandProps {
  * - `parseJson`: parse stdout as JSON into `json`
  * - `allowFailure`: a non-zero exit code is an output, not a failure
  *
- * Each stdout line goes to the stage log at `info`, each stderr line at `warn`, as they arrive.
+ * Each stdout line goes to the stage log at `info`, each stderr line at `warn`, as they arrive
+ * (the first 1000 of each; then one line says the rest were left out).
  * `stdout` in the output holds at most 1 MiB. The child runs in its own process group: a time-out
  * or the stage's abort (its `$timeout`, a halt) sends the group SIGTERM, then SIGKILL, and when
  * the child exits whatever it left running is killed.
@@ -90,12 +91,8 @@ export class RunCommand extends StageAction<RunCommandProps> {
         timeoutMs: props.timeoutMs,
         graceMs: props.killGraceMs ?? 2000,
         signal: this.signal,
-        onStdout: (line) => {
-          log.info(line);
-        },
-        onStderr: (line) => {
-          log.warn(line);
-        },
+        onStdout: logLines((line) => log.info(line), 'stdout'),
+        onStderr: logLines((line) => log.warn(line), 'stderr'),
       });
     } catch (error) {
       // spawn refuses some arguments at once (a NUL byte in the command, an argument or the env).
@@ -115,6 +112,21 @@ export class RunCommand extends StageAction<RunCommandProps> {
     if (props.parseJson === true) output.json = parseStdout(result, props.command, where);
     return output;
   }
+}
+
+/** How many lines of each stream go to the stage log; past that, one line says so. */
+const LOG_LINE_CAP = 1000;
+
+/** Passes the first {@link LOG_LINE_CAP} lines on, then one line saying the rest were left out. */
+function logLines(write: (line: string) => void, stream: string): (line: string) => void {
+  let count = 0;
+  return (line) => {
+    count += 1;
+    if (count <= LOG_LINE_CAP) write(line);
+    else if (count === LOG_LINE_CAP + 1) {
+      write(`(further ${stream} lines are not logged; the first ${String(LOG_LINE_CAP)} are)`);
+    }
+  };
 }
 
 function failureOf(result: ChildResult, props: RunCommandProps, where: string): Error | undefined {

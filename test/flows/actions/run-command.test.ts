@@ -31,6 +31,15 @@ describe('Run Command', () => {
     );
   });
 
+  it('logs the first 1000 lines of a stream, then one line saying the rest were left out', async () => {
+    const script = 'for (let i = 0; i < 1005; i++) console.log("l" + i)';
+    const run = await runStageAction(RunCommand, { command: node, args: ['-e', script] }, null);
+    expect(run.log).toHaveLength(1001);
+    expect(run.log[999]?.message).toBe('l999');
+    expect(run.log[1000]?.message).toContain('further stdout lines are not logged');
+    expect((run.output.value as { stdout: string }).stdout.split('\n')).toHaveLength(1006);
+  });
+
   it('writes the data to stdin as JSON and parses stdout as JSON', async () => {
     const script =
       'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>' +
