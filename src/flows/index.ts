@@ -24,3 +24,22 @@ export { RunFlowStage } from './actions/run-flow.js';
 export type { RunFlowProps } from './actions/run-flow.js';
 // Placeholder export until the definition branch lands parseFlow itself.
 export { parseFlowStub as parseFlow } from './definition/parse-stub.js';
+export {
+  Batch,
+  Filter,
+  HttpRequest,
+  LogStage,
+  ManualTrigger,
+  RemapFields,
+  RunCommand,
+} from './actions/index.js';
+export type {
+  BatchProps,
+  FilterProps,
+  HttpRequestProps,
+  HttpResponseOutput,
+  LogProps,
+  ManualTriggerProps,
+  RemapFieldsProps,
+  RunCommandProps,
+} from './actions/index.js';
