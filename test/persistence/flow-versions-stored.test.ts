@@ -6,6 +6,8 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import type { Arbitrary } from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FlowlineError } from '../../src/errors.js';
 import type { FlowVersionRecord, PersistenceAdapter } from '../../src/persistence/adapter.js';
@@ -17,6 +19,8 @@ import { useTestDatabase } from '../helpers/postgres.js';
 import { recordingLogger } from '../helpers/world.js';
 import { tempDirs } from './sqlite/helpers.js';
 
+// One throwaway PostgreSQL database for this file, one fresh schema per adapter.
+const db = useTestDatabase();
 const T = '2024-05-01T00:00:00.000Z';
 const good: FlowVersionRecord = {
   name: 'good',
@@ -81,8 +85,6 @@ describe('damaged flow-version rows', () => {
     }
   });
 
-  const db = useTestDatabase();
-
   it('PostgreSQL: each damaged row is listed marked invalid; the list never rejects', async () => {
     const adapter = db.freshAdapter();
     await adapter.start();
@@ -105,6 +107,86 @@ describe('damaged flow-version rows', () => {
       rows.map(([values, field]) => [/^\('([^']*)'/.exec(values)?.[1] ?? '', field]),
     );
   });
+});
+
+/** The columns of a good row, in table order, for a version of flow `name`. */
+const goodRow = (name: string): RawRow => [name, 1, 'development', '{"name":"x"}', T, null, null];
+const COLUMN = ['name', 'version', 'stage', 'definition', 'createdAt', 'deployedAt', 'patches'];
+
+/**
+ * One column damaged with a value that is certainly wrong for it once stored (SQLite's column
+ * affinities would turn some wrong values into right ones, e.g. the text '1' into the version 1:
+ * those are left out).
+ */
+function damagedColumn(sqlite: boolean): Arbitrary<{ column: number; value: unknown }> {
+  const pools: unknown[][] = [
+    ['', ...(sqlite ? [Buffer.from('blob')] : [])],
+    [0, -3, ...(sqlite ? [1.5, 'x'] : [])],
+    ['live', 'Production', '', 'retired ', 3],
+    sqlite
+      ? ['{"name": ', '[1]', '"s"', '1', 'null', 'not json']
+      : ['[1]', '"s"', '1', 'null', 'true'],
+    ['yesterday', '', '2024-05-01', '2024-13-01T00:00:00Z', 12],
+    ['never', '', '2024-05-01'],
+    sqlite ? ['{bad', 'not json'] : [],
+  ];
+  return fc
+    .integer({ min: 0, max: pools.length - 1 })
+    .filter((column) => (pools[column]?.length ?? 0) > 0)
+    .chain((column) =>
+      fc.constantFrom(...(pools[column] as unknown[])).map((value) => ({ column, value })),
+    );
+}
+
+describe('damaged flow-version rows (property)', () => {
+  const dirs = tempDirs();
+  afterAll(() => dirs.removeAll());
+
+  it.each(['sqlite', 'postgres'] as const)(
+    '%s: a row with any one damaged column is listed marked invalid naming it',
+    async (kind) => {
+      const sqlitePath = join(dirs.make(), 'flows.db');
+      const adapter =
+        kind === 'sqlite' ? new SqliteAdapter({ filename: sqlitePath }) : db.freshAdapter();
+      await adapter.start();
+      const raw = kind === 'sqlite' ? new Database(sqlitePath) : undefined;
+      const table =
+        adapter instanceof SqliteAdapter
+          ? 'flowline_flow_versions'
+          : `"${adapter.schema}".flow_versions`;
+      try {
+        await adapter.saveFlowVersions([good]);
+        let serial = 0;
+        await fc.assert(
+          fc.asyncProperty(damagedColumn(kind === 'sqlite'), async ({ column, value }) => {
+            const row = goodRow(`damaged-${++serial}`);
+            row[column] = value;
+            if (raw !== undefined) {
+              raw.prepare(`INSERT INTO ${table} VALUES (?, ?, ?, ?, ?, ?, ?)`).run(...row);
+            } else {
+              await db.query(
+                `INSERT INTO ${table} VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb)`,
+                row.map((v) => (typeof v === 'number' ? String(v) : v)),
+              );
+            }
+            const found = await adapter.findFlowVersions();
+            expect(found.filter((r) => r.invalid === undefined)).toEqual([good]);
+            const damaged = found.filter((r) => r.invalid !== undefined);
+            expect(damaged).toHaveLength(1);
+            expect(damaged[0]?.invalid?.code).toBe('STORAGE_ERROR');
+            expect(damaged[0]?.invalid?.message).toContain(COLUMN[column]);
+            const wipe = `DELETE FROM ${table} WHERE name <> 'good'`;
+            if (raw !== undefined) raw.exec(wipe);
+            else await db.query(wipe);
+          }),
+          { numRuns: kind === 'sqlite' ? 150 : 60 },
+        );
+      } finally {
+        raw?.close();
+        await adapter.close();
+      }
+    },
+  );
 });
 
 /** A clock whose timers fire on the next microtask: retries wait on the clock, not on real time. */
