@@ -9,13 +9,14 @@
  * - out: {@link readFlowVersionRecord} turns what a row holds back into a record; a row that cannot
  *   be read comes back marked `invalid` (code `STORAGE_ERROR`) with documented placeholders, so one
  *   damaged row never fails the list;
- * - order: {@link compareFlowVersions} (name by code points, then version), the same on every store.
+ *
+ * Filters and the order of `findFlowVersions` are in `flow-version-filter.ts`.
  */
 import { ErrorCode, FlowlineError } from '../errors.js';
 import { toPlainData } from '../plan/plain-data.js';
 import type { JsonObject, JsonValue } from '../plan/records.js';
 import { describeValue } from '../shared/describe-value.js';
-import type { FlowVersionFilter, FlowVersionRecord } from './adapter.js';
+import type { FlowVersionRecord } from './adapter.js';
 import { isJsonObject } from './record-checks.js';
 import { UnparsableRecord } from './record-decoding.js';
 
@@ -44,11 +45,22 @@ const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])
 
 const isIsoTime = (value: unknown): value is string =>
   typeof value === 'string' && ISO_TIME.test(value) && !Number.isNaN(Date.parse(value));
-const isName = (value: unknown): value is string =>
+/**
+ * Whether a value is a flow name every store can keep: a non-empty string without U+0000 or lone
+ * surrogates.
+ *
+ * @internal
+ */
+export const isFlowName = (value: unknown): value is string =>
   typeof value === 'string' && value !== '' && !BAD_TEXT.test(value);
 const isVersion = (value: unknown): value is number =>
   Number.isSafeInteger(value) && (value as number) > 0;
-const isStage = (value: unknown): value is FlowVersionRecord['stage'] =>
+/**
+ * Whether a value is one of {@link FLOW_VERSION_STAGES}.
+ *
+ * @internal
+ */
+export const isFlowStage = (value: unknown): value is FlowVersionRecord['stage'] =>
   FLOW_VERSION_STAGES.includes(value as FlowVersionRecord['stage']);
 
 /** Thrown inside the checks below with the field it is about. */
@@ -72,13 +84,13 @@ function checkedCopy(value: unknown): FlowVersionRecord {
     throw new Refusal('invalid', 'is set: the record was read from an unreadable row');
   }
   const { name, version, stage, createdAt, deployedAt } = value;
-  if (!isName(name)) {
+  if (!isFlowName(name)) {
     throw new Refusal('name', `is ${describeValue(name)}, not a non-empty string without U+0000`);
   }
   if (!isVersion(version)) {
     throw new Refusal('version', `is ${describeValue(version)}, not a positive integer`);
   }
-  if (!isStage(stage)) {
+  if (!isFlowStage(stage)) {
     throw new Refusal('stage', `is ${describeValue(stage)}, not ${FLOW_VERSION_STAGES.join(', ')}`);
   }
   const definition = json(value.definition, 'definition');
@@ -175,40 +187,6 @@ function nameOf(record: unknown): string {
   }
 }
 
-/**
- * Checks a filter for `findFlowVersions`.
- *
- * @throws FlowlineError `INVALID_ARGUMENT` naming the field
- */
-export function checkFlowVersionFilter(source: string, filter: unknown): FlowVersionFilter {
-  if (filter === undefined) return {};
-  const fail = (what: string): never => {
-    throw new FlowlineError(
-      ErrorCode.INVALID_ARGUMENT,
-      `${source}: findFlowVersions: the filter ${what}`,
-    );
-  };
-  if (!isJsonObject(filter)) return fail(`is ${describeValue(filter)}, not an object`);
-  if (filter.name !== undefined && !isName(filter.name)) {
-    fail(`has name ${describeValue(filter.name)}, not a non-empty string without U+0000`);
-  }
-  if (filter.stage !== undefined && !isStage(filter.stage)) {
-    fail(`has stage ${describeValue(filter.stage)}, not ${FLOW_VERSION_STAGES.join(', ')}`);
-  }
-  return filter;
-}
-
-/** Whether a record matches a (checked) filter. */
-export function matchesFlowVersionFilter(
-  record: FlowVersionRecord,
-  filter: FlowVersionFilter,
-): boolean {
-  return (
-    (filter.name === undefined || record.name === filter.name) &&
-    (filter.stage === undefined || record.stage === filter.stage)
-  );
-}
-
 /** What a store read for one flow version: its columns, JSON ones parsed (see `parseStoredJson`). */
 export interface FlowVersionRow {
   readonly name: unknown;
@@ -228,9 +206,9 @@ function rowProblem(row: FlowVersionRow): string | undefined {
     value instanceof UnparsableRecord
       ? `has a ${field} that is corrupt: ${value.reason}`
       : `has ${field} ${describeValue(value)}, not ${expected}`;
-  if (!isName(row.name)) return bad('name', row.name, 'a non-empty string');
+  if (!isFlowName(row.name)) return bad('name', row.name, 'a non-empty string');
   if (!isVersion(row.version)) return bad('version', row.version, 'a positive integer');
-  if (!isStage(row.stage)) return bad('stage', row.stage, FLOW_VERSION_STAGES.join(', '));
+  if (!isFlowStage(row.stage)) return bad('stage', row.stage, FLOW_VERSION_STAGES.join(', '));
   if (!isJsonObject(row.definition) || row.definition instanceof UnparsableRecord) {
     return bad('definition', row.definition, 'a JSON object');
   }
@@ -281,24 +259,4 @@ export function readFlowVersionRecord(source: string, row: FlowVersionRow): Flow
       message: `${source}: version ${describeValue(row.version)} of flow ${JSON.stringify(name)} cannot be read: it ${problem}`,
     },
   };
-}
-
-/** Orders flow versions by name (by Unicode code points, as the SQL stores compare), then version. */
-export function compareFlowVersions(a: FlowVersionRecord, b: FlowVersionRecord): number {
-  if (a.name !== b.name) return compareCodePoints(a.name, b.name);
-  return a.version - b.version;
-}
-
-function compareCodePoints(a: string, b: string): number {
-  const left = a[Symbol.iterator]();
-  const right = b[Symbol.iterator]();
-  for (;;) {
-    const x = left.next();
-    const y = right.next();
-    if (x.done === true || y.done === true)
-      return (x.done === true ? 0 : 1) - (y.done === true ? 0 : 1);
-    const cx = x.value.codePointAt(0) as number;
-    const cy = y.value.codePointAt(0) as number;
-    if (cx !== cy) return cx - cy;
-  }
 }

@@ -43,11 +43,13 @@ export { SCHEMA_VERSION } from '../plan/records.js';
 export type { PlanResult, PlanState, StepState, Phase } from '../plan/states.js';
 export { MemoryAdapter } from './memory-adapter.js';
 export {
-  FLOW_VERSION_STAGES,
   checkFlowVersionFilter,
-  checkFlowVersionRecords,
   compareFlowVersions,
   matchesFlowVersionFilter,
+} from './flow-version-filter.js';
+export {
+  FLOW_VERSION_STAGES,
+  checkFlowVersionRecords,
   readFlowVersionRecord,
 } from './flow-version-records.js';
 export type { FlowVersionRow } from './flow-version-records.js';

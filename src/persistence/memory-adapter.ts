@@ -21,11 +21,10 @@ import type {
 } from './adapter.js';
 import {
   checkFlowVersionFilter,
-  checkFlowVersionRecords,
   compareFlowVersions,
   matchesFlowVersionFilter,
-  readFlowVersionRecord,
-} from './flow-version-records.js';
+} from './flow-version-filter.js';
+import { checkFlowVersionRecords, readFlowVersionRecord } from './flow-version-records.js';
 import { checkPlanFilter } from './plan-filter.js';
 import { checkPlanInsert, idempotencyKeyColumn } from './plan-insert.js';
 import { isJsonObject } from './record-checks.js';

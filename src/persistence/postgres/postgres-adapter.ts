@@ -21,12 +21,8 @@ import type {
 import type { PlanRecord } from '../../plan/records.js';
 import * as coordinator from './coordinator-queries.js';
 import * as flowVersions from './flow-version-queries.js';
-import {
-  checkFlowVersionFilter,
-  checkFlowVersionRecords,
-  compareFlowVersions,
-  readFlowVersionRecord,
-} from '../flow-version-records.js';
+import { checkFlowVersionFilter, compareFlowVersions } from '../flow-version-filter.js';
+import { checkFlowVersionRecords, readFlowVersionRecord } from '../flow-version-records.js';
 import * as messages from './message-queries.js';
 import { migrate } from './migrations.js';
 import type { PostgresAdapterOptions, ResolvedOptions } from './options.js';

@@ -25,12 +25,8 @@ import { resolveSqliteOptions } from './options.js';
 import { betterSqlite3 } from '../peer-dependencies.js';
 import { isForeignKeyViolation, storageError } from './sqlite-errors.js';
 import { missingPlanError } from './plan-rows.js';
-import {
-  checkFlowVersionFilter,
-  checkFlowVersionRecords,
-  compareFlowVersions,
-  readFlowVersionRecord,
-} from '../flow-version-records.js';
+import { checkFlowVersionFilter, compareFlowVersions } from '../flow-version-filter.js';
+import { checkFlowVersionRecords, readFlowVersionRecord } from '../flow-version-records.js';
 import { checkPlanFilter } from '../plan-filter.js';
 import { checkPlanInsert } from '../plan-insert.js';
 import {
