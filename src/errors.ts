@@ -107,6 +107,16 @@ export interface ValidationIssue {
 export interface ErrorData {
   /** The problems a schema check found (`INVALID_INPUT`, `INVALID_OUTPUT`). */
   readonly issues?: readonly ValidationIssue[];
+  /**
+   * The problems of a flow definition (`INVALID_FLOW_DEFINITION`): each at a JSON pointer, with its
+   * 1-based line and column when the flow was parsed from text.
+   */
+  readonly violations?: readonly {
+    readonly path: string;
+    readonly message: string;
+    readonly line?: number;
+    readonly column?: number;
+  }[];
 }
 
 /**
