@@ -6,12 +6,8 @@ import type { JsonObject } from '../../../src/plan/records.js';
 import { actions } from './stage-actions.js';
 
 /** A stage as plain data, `Log` with no props and no `out` unless given. */
-export function stage(
-  name: string,
-  out: string[] = [],
-  rest: Partial<JsonObject> = {},
-): JsonObject {
-  return { name, action: 'Log', props: {}, out, ...rest } as JsonObject;
+export function stage(name: string, out: string[] = [], rest: JsonObject = {}): JsonObject {
+  return { name, action: 'Log', props: {}, out, ...rest };
 }
 
 /** The error `parseFlow` throws for a source (fails the test when it accepts it). */

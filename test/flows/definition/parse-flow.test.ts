@@ -232,7 +232,7 @@ describe('parseFlow: values that are not JSON data', () => {
     ['a Map', new Map(), 'must be JSON data: found a Map'],
     ['a string holding U+0000', 'a\u0000b', 'must be JSON data: the string holds U+0000'],
   ])('%s in props is refused at its path', (_, value, message) => {
-    const flow = { name: 'f', stages: [stage('a', [], { props: { x: value } })] };
+    const flow = { name: 'f', stages: [{ ...stage('a'), props: { x: value } }] };
     expect(violations(flow)).toEqual([{ path: '/stages/0/props/x', message }]);
   });
 

@@ -85,7 +85,10 @@ describe('stage settings ($ keys)', () => {
     ['$fallback without props (Trigger takes any)', { $fallback: { action: 'Trigger' } }],
     ['$input as an object', { $input: { type: 'object', required: ['email'] } }],
     ['$input as a boolean', { $input: true }],
-    ['$input with an $id, twice in one flow', { $input: { $id: 'https://example.com/input.json', type: 'object' } }],
+    [
+      '$input with an $id, twice in one flow',
+      { $input: { $id: 'https://example.com/input.json', type: 'object' } },
+    ],
   ])('%s is accepted', (_, props) => {
     const flow = {
       name: 'f',
