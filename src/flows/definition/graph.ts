@@ -114,26 +114,69 @@ export function reachableFrom(stages: readonly StageDefinition[], from: string):
  */
 export function flowGraph(flow: FlowDefinition): FlowGraph {
   const byName = new Map(flow.stages.map((stage) => [stage.name, stage]));
-  const parents = new Map<string, string[]>(flow.stages.map((stage) => [stage.name, []]));
-  for (const stage of flow.stages) {
-    for (const child of stage.out) parents.get(child)?.push(stage.name);
-  }
-  const waiting = new Map(
-    flow.stages.map((stage) => [stage.name, parents.get(stage.name)?.length ?? 0]),
-  );
   const index = new Map(flow.stages.map((stage, i) => [stage.name, i]));
-  const ready = flow.stages.filter((stage) => waiting.get(stage.name) === 0);
+  const parents = new Map<string, string[]>(flow.stages.map((stage) => [stage.name, []]));
+  // Edges still to be taken into each stage (an out entry written twice counts twice).
+  const waiting = new Map<string, number>(flow.stages.map((stage) => [stage.name, 0]));
+  for (const stage of flow.stages) {
+    for (const child of stage.out) {
+      parents.get(child)?.push(stage.name);
+      waiting.set(child, (waiting.get(child) ?? 0) + 1);
+    }
+  }
+  // Ready stages by written position: a binary min-heap, so a wide flow stays O(n log n).
+  const ready = new IndexHeap();
+  for (const [i, stage] of flow.stages.entries()) if (waiting.get(stage.name) === 0) ready.push(i);
   const order: StageDefinition[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => (index.get(a.name) ?? 0) - (index.get(b.name) ?? 0));
-    const stage = ready.shift() as StageDefinition;
+  while (ready.size > 0) {
+    const stage = flow.stages[ready.pop()] as StageDefinition;
     order.push(stage);
-    for (const child of new Set(stage.out)) {
-      const left = (waiting.get(child) ?? 0) - stage.out.filter((name) => name === child).length;
+    for (const child of stage.out) {
+      const left = (waiting.get(child) ?? 0) - 1;
       waiting.set(child, left);
-      if (left === 0) ready.push(byName.get(child) as StageDefinition);
+      if (left === 0) ready.push(index.get(child) ?? 0);
     }
   }
   const entry = order[0] as StageDefinition;
   return { entry, order, byName, parents };
+}
+
+/** A binary min-heap of numbers. */
+class IndexHeap {
+  private readonly items: number[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(value: number): void {
+    const items = this.items;
+    let at = items.push(value) - 1;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if ((items[parent] as number) <= value) break;
+      items[at] = items[parent] as number;
+      at = parent;
+    }
+    items[at] = value;
+  }
+
+  pop(): number {
+    const items = this.items;
+    const top = items[0] as number;
+    const last = items.pop() as number;
+    if (items.length === 0) return top;
+    let at = 0;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= items.length) break;
+      if (child + 1 < items.length && (items[child + 1] as number) < (items[child] as number))
+        child++;
+      if ((items[child] as number) >= last) break;
+      items[at] = items[child] as number;
+      at = child;
+    }
+    items[at] = last;
+    return top;
+  }
 }

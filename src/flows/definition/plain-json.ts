@@ -97,7 +97,19 @@ export function plainCopy(value: unknown): PlainCopy {
     return { value: copy(value, '', 0), findings };
   } catch (error) {
     // A getter or a proxy trap threw.
-    findings.push({ path: '', message: `must be JSON data: reading it threw (${String(error)})` });
+    findings.push({
+      path: '',
+      message: `must be JSON data: reading it threw ${thrownText(error)}`,
+    });
     return { value: null, findings };
+  }
+}
+
+/** What was thrown, for a message; never throws (a revoked proxy throws even on `instanceof`). */
+function thrownText(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : `a ${typeof error}`;
+  } catch {
+    return 'a value that cannot be described';
   }
 }

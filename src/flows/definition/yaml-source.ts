@@ -28,11 +28,10 @@ export function parseSource(text: string): ParsedSource {
   };
   // prettyErrors off: prettifying an error on a very long line builds a huge regular expression.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const findings: Finding[] = doc.errors.map((error) => ({
-    path: toPointer(pathAt(doc, error.pos[0])),
-    message: yamlMessage(error, text),
-    ...position(error.pos[0]),
-  }));
+  const findings: Finding[] = doc.errors.map((error) => {
+    const path = pathAt(doc, error.pos[0]);
+    return { path: toPointer(path), message: yamlMessage(error, path), ...position(error.pos[0]) };
+  });
   let value: unknown = null;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
@@ -53,10 +52,10 @@ export function parseSource(text: string): ParsedSource {
   return { value, findings, locator };
 }
 
-function yamlMessage(error: YAMLError, text: string): string {
-  if (error.code === 'DUPLICATE_KEY') {
-    const key = text.slice(error.pos[0], Math.min(error.pos[1], error.pos[0] + 80));
-    return `duplicate key ${JSON.stringify(key)}: keys must be unique`;
+function yamlMessage(error: YAMLError, path: readonly PathSegment[]): string {
+  const key = path.at(-1);
+  if (error.code === 'DUPLICATE_KEY' && key !== undefined) {
+    return `duplicate key ${JSON.stringify(String(key))}: keys in a mapping must be unique`;
   }
   return `YAML syntax error: ${error.message}`;
 }
