@@ -1,3 +1,5 @@
+import { ErrorCode, FlowlineError } from '../../errors.js';
+import { describeValue } from '../../shared/describe-value.js';
 import { packagedStageActions } from '../actions/index.js';
 import type { StageActionClass } from '../flows-types.js';
 
@@ -9,9 +11,25 @@ export type KnownActions = ReadonlyMap<string, StageActionClass>;
  * `static actionName`, else its class name. A user's action of the same name as a packaged one
  * takes its place.
  *
+ * @throws FlowlineError `INVALID_ARGUMENT` when `actions` holds something other than a class
  * @internal
  */
 export function knownActions(actions: readonly StageActionClass[] = []): KnownActions {
+  const given: unknown = actions;
+  if (!Array.isArray(given)) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_ARGUMENT,
+      `parseFlow: options.actions must be an array of StageAction classes, got ${describeValue(given)}`,
+    );
+  }
+  for (const [index, action] of (given as readonly unknown[]).entries()) {
+    if (typeof action !== 'function') {
+      throw new FlowlineError(
+        ErrorCode.INVALID_ARGUMENT,
+        `parseFlow: options.actions[${index}] must be a StageAction class, got ${describeValue(action)}`,
+      );
+    }
+  }
   const known = new Map<string, StageActionClass>();
   for (const action of [...packagedStageActions, ...actions])
     known.set(stageActionName(action), action);

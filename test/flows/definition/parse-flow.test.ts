@@ -264,3 +264,24 @@ describe('parseFlow: values that are not JSON data', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('parseFlow: options', () => {
+  test('actions that are not classes are refused with INVALID_ARGUMENT', () => {
+    for (const bad of [[null], [{}], 'Log']) {
+      expect(() => parseFlow(ACME, { actions: bad as never })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+    }
+  });
+
+  test('a user action named like a packaged one takes its place; later ones win', () => {
+    class Strict extends StageAction {
+      static override actionName = 'Log';
+      static override propsSchema = false;
+      process(): null {
+        return null;
+      }
+    }
+    expect(paths(ACME, { actions: [...actions, Strict] })).toEqual(['/stages/2/props']);
+  });
+});
