@@ -16,6 +16,10 @@ const ajv = new Ajv({ allErrors: true, strict: false, logger: false, verbose: tr
 // Schemas written in a flow (`$input`) are compiled here and removed at once: each parse gives new
 // objects, so keeping them would only grow the cache.
 const scratch = scratchAjv();
+/** Verdicts on `$input` schemas by their JSON text: `true` (it compiles) or the problem. */
+const verdicts = new Map<string, string | true>();
+const MAX_VERDICTS = 1000;
+const MAX_VERDICT_TEXT = 10_000;
 const compiled = new WeakMap<object, CompiledSchema>();
 const compiledBooleans = new Map<boolean, CompiledSchema>();
 
@@ -40,14 +44,25 @@ export function compileSchema(schema: JsonSchema): CompiledSchema {
  * @internal
  */
 export function schemaProblem(schema: JsonSchema): string | undefined {
+  // The same schema text often comes back (a flow saved again, a schema shared by stages): its
+  // verdict is kept, by text, in a bounded cache.
+  const text = JSON.stringify(schema);
+  const known = verdicts.get(text);
+  if (known !== undefined) return known === true ? undefined : known;
   // A schema with ids registers them in its Ajv: it gets its own, so ids never clash across flows.
-  const instance = JSON.stringify(schema).includes('"$id"') ? scratchAjv() : scratch;
+  const instance = text.includes('"$id"') ? scratchAjv() : scratch;
+  let problem: string | undefined;
   try {
     const result = compileFresh(instance, schema);
-    return result.ok ? undefined : result.error;
+    problem = result.ok ? undefined : result.error;
   } finally {
     if (instance === scratch && typeof schema !== 'boolean') scratch.removeSchema(schema);
   }
+  if (text.length <= MAX_VERDICT_TEXT) {
+    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+    verdicts.set(text, problem ?? true);
+  }
+  return problem;
 }
 
 function scratchAjv(): Ajv {
