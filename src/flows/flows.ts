@@ -8,7 +8,7 @@ import type { World } from '../world/world.js';
 import { packagedStageActions } from './actions/index.js';
 import { FlowRunAction } from './compile/flow-run.js';
 import type { StagesSpec } from './compile/plan-stages.js';
-import { parseFlowStub as parseFlow } from './definition/parse-stub.js';
+import { parseFlow } from './definition/parse-flow.js';
 import type { FlowDefinition } from './definition/types.js';
 import { recordRun, runLabel, stageResult, toFlowRun } from './flow-runs.js';
 import { FlowStore } from './flow-store.js';
