@@ -77,7 +77,7 @@ class Keep extends StageAction<{ when: boolean }> {
 }
 
 /** Waits for an approval message by name, then outputs it with the data. */
-class Approve extends StageAction<object, JsonValue, JsonValue> {
+class Approve extends StageAction<object> {
   static override actionName = 'Approve';
   process(data: JsonValue) {
     if (this.event === undefined) this.suspend({ waitFor: 'approval' });
