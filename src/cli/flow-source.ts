@@ -85,7 +85,15 @@ export interface FlowActions {
   readonly stages: readonly StageActionClass[];
   /** Other actions (e.g. a fallback's helpers): registered in the world. */
   readonly others: readonly ActionClass[];
+  /**
+   * What `parseFlow` is told about: the user's stage actions and the compiler's own (`Map`,
+   * `Reduce`, `Run Flow`), which every `Flows` registers.
+   */
+  readonly known: readonly StageActionClass[];
 }
+
+/** The compiler's stage actions, as `parseFlow` takes them. */
+const COMPILER_STAGES = [MapStage, ReduceStage, RunFlowStage] as unknown as StageActionClass[];
 
 /** Stage actions every `Flows` has already: a module re-exporting them does not add them again. */
 const BUILT_IN = new Set<unknown>([StageAction, MapStage, ReduceStage, RunFlowStage]);
@@ -103,7 +111,7 @@ export async function flowActionsOption(
   command: string,
 ): Promise<FlowActions> {
   const path = stringOption(values, 'actions');
-  if (path === undefined) return { stages: [], others: [] };
+  if (path === undefined) return { stages: [], others: [], known: COMPILER_STAGES };
   const classes = await loadActionsModule(path, cwd, command);
   const packaged = new Set<unknown>(packagedStageActions);
   const stages: StageActionClass[] = [];
@@ -113,7 +121,7 @@ export async function flowActionsOption(
     if (isStageActionClass(cls)) stages.push(cls);
     else others.push(cls);
   }
-  return { stages, others };
+  return { stages, others, known: [...COMPILER_STAGES, ...stages] };
 }
 
 function isStageActionClass(cls: ActionClass): cls is StageActionClass {

@@ -68,7 +68,7 @@ export async function runFlowCommand(ctx: CommandContext): Promise<number> {
   }
   if (file !== undefined) {
     try {
-      parseFlow(file.text, { fileName: file.name, actions: actions.stages });
+      parseFlow(file.text, { fileName: file.name, actions: actions.known });
     } catch (error) {
       const violations = violationsOf(error);
       if (violations === undefined) throw error;
@@ -82,8 +82,17 @@ export async function runFlowCommand(ctx: CommandContext): Promise<number> {
     world = commandWorld(adapter, actions.others, ctx.logger);
     const flows = new Flows({ world, actions: actions.stages });
     await world.start();
-    const { name, version, definition } = await chooseFlow(ctx, flows, target, file);
-    return await runFlow(ctx, world, flows, { name, version, definition }, input);
+    let chosen: ChosenFlow;
+    try {
+      chosen = await chooseFlow(ctx, flows, target, file);
+    } catch (error) {
+      // flows.save validates again (with the world's own view of the stage actions).
+      const violations = file === undefined ? undefined : violationsOf(error);
+      if (file === undefined || violations === undefined) throw error;
+      writeViolations(ctx.io.stderr, file.name, violations);
+      return ExitCode.USAGE;
+    }
+    return await runFlow(ctx, world, flows, chosen, input);
   } finally {
     await world?.close().catch((error: unknown) => {
       ctx.logger.error('closing the world failed', { error });
