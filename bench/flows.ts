@@ -100,32 +100,33 @@ async function chains(
   }
 }
 
-/** Median of `samples` measurements of `fn` after one warm-up. */
-async function medianMs(samples: number, fn: () => Promise<number>): Promise<number> {
-  await fn();
-  const all: number[] = [];
-  for (let i = 0; i < samples; i++) all.push(await fn());
-  return medianOf(all);
-}
-
 /** Cost per stage: a flow against plain chained actions, memory store and SQLite NORMAL. */
 async function overhead(): Promise<string[]> {
   const rows: string[][] = [];
   const cases = [
-    { label: 'memory', runs: 200, samples: RUNS, open: undefined },
-    { label: 'SQLite NORMAL', runs: 20, samples: DURABLE_RUNS, open: sqliteStore('NORMAL') },
+    { label: 'memory', runs: 500, samples: RUNS, store: undefined },
+    { label: 'SQLite NORMAL', runs: 50, samples: DURABLE_RUNS, store: sqliteStore('NORMAL') },
   ] as const;
-  for (const { label, runs, samples, open } of cases) {
+  for (const { label, runs, samples, store } of cases) {
     const measure = async (kind: 'flow' | 'plain'): Promise<number> => {
-      const store = await open?.open();
+      const opened = await store?.open();
       try {
-        return await chains(kind, runs, store?.adapter);
+        return await chains(kind, runs, opened?.adapter);
       } finally {
-        await store?.remove();
+        await opened?.remove();
       }
     };
-    const flow = await medianMs(samples, () => measure('flow'));
-    const plain = await medianMs(samples, () => measure('plain'));
+    // One warm-up each, then alternating, so that both see the machine in the same state.
+    await measure('flow');
+    await measure('plain');
+    const flowMs: number[] = [];
+    const plainMs: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      flowMs.push(await measure('flow'));
+      plainMs.push(await measure('plain'));
+    }
+    const flow = medianOf(flowMs);
+    const plain = medianOf(plainMs);
     const stages = runs * 10;
     const perFlow = (flow * 1000) / stages;
     const perPlain = (plain * 1000) / stages;
@@ -221,7 +222,8 @@ export async function flowsBench(): Promise<string[]> {
     'N runs of a 10-stage chain flow (each stage adds one to its input) against N plans of 10',
     'chained plain actions doing the same (each fed the previous output by an output reference, in',
     'a sequence), all triggered at once in a world of concurrency 10; time from the first trigger',
-    'to the last run stopped. Goal: a flow stage costs under 2× a plain step.',
+    'to the last run stopped; flow and plain measurements alternate. Goal: a flow stage costs under',
+    '2× a plain step.',
     '',
     `### Map over ${MAP_ITEMS} items (concurrency ${MAP_CONCURRENCY}, memory store)`,
     '',
