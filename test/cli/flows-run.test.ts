@@ -105,6 +105,24 @@ describe('flowline flows run', () => {
     ]);
   });
 
+  it('shows stages a Filter skipped, with the reason', async () => {
+    const ended = await flowsRun(`${DIR}/filtered.yaml`, '--input', '{"value": 5}');
+    expect(ended.stderr).toBe('');
+    expect(ended.code).toBe(ExitCode.OK);
+    expect(ended.stdout).toMatch(/\n {2}skipped {4}Big enough: .*"value > 100" is false\n/);
+    expect(ended.stdout).toMatch(/\n {2}skipped {4}Inc: .*"value > 100" is false\n/);
+    expect(ended.stdout).not.toMatch(/succeeded {2}Inc/);
+    expect(ended.stdout).toContain('\nOutput:\n  Inc: null\n');
+  });
+
+  it('runs a Map and its Reduce, and prints the reduced list', async () => {
+    const ended = await flowsRun(`${DIR}/mapped.yaml`, '--input', '{"list": [1, 2, 3]}');
+    expect(ended.stderr).toBe('');
+    expect(ended.code).toBe(ExitCode.OK);
+    expect(ended.stdout).toMatch(/\n {2}succeeded {2}Each \(\d+ ms\)\n/);
+    expect(ended.stdout).toContain('\nOutput:\n  Collect: [2,3,4]\n');
+  });
+
   it('exits 4 for a flow name the store does not have', async () => {
     const ended = await flowsRun('No Such Flow');
     expect(ended.code).toBe(ExitCode.PLAN_NOT_FOUND);
