@@ -1,14 +1,12 @@
 /**
  * `flowline flows validate|run`: declarative flows from the shell. `validate` checks a flow file
  * as `flows.save` would and lists every violation as `file:line:column path: message`; `run`
- * saves a flow file (or takes a stored flow by name) and runs it, showing each stage live.
+ * saves a flow file (or takes a stored flow by name) and runs it, showing each stage live. Their
+ * code (and the flow compiler, YAML parser and schema checker it needs) loads only when one runs,
+ * so that the other commands start as fast as before.
  */
-import { parseFlow } from '../../flows/index.js';
-import type { Command, CommandContext } from '../context.js';
+import type { Command } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { toJsonText } from '../output.js';
-import { flowActionsOption, readFlowFile, violationsOf, writeViolations } from '../flow-source.js';
-import { runFlowCommand } from './flows-run.js';
 
 const ACTIONS_HELP = `  --actions <module> a JavaScript or TypeScript module exporting your StageAction
                      classes (named or default exports; a class, or an array or
@@ -78,7 +76,7 @@ export const flowsValidateCommand: Command = {
   help: VALIDATE_HELP,
   options: { actions: { type: 'string' } },
   positionals: ['file'],
-  run: runValidate,
+  run: async (ctx) => (await import('./flows-validate.js')).runValidate(ctx),
 };
 
 /** `flowline flows run`. */
@@ -88,7 +86,7 @@ export const flowsRunCommand: Command = {
   help: RUN_HELP,
   options: { actions: { type: 'string' }, input: { type: 'string' } },
   positionals: ['file|name'],
-  run: runFlowCommand,
+  run: async (ctx) => (await import('./flows-run.js')).runFlowCommand(ctx),
 };
 
 /** `flowline flows`: the group of flow commands. */
@@ -110,45 +108,3 @@ Run 'flowline flows <command> --help' for a command's options.
   run: () => Promise.resolve(ExitCode.USAGE),
   subcommands: [flowsValidateCommand, flowsRunCommand],
 };
-
-/** The summary `--json` prints for `flows validate`. */
-export interface ValidateResult {
-  readonly valid: boolean;
-  readonly file: string;
-  /** The flow's name, when valid. */
-  readonly flow?: string;
-  /** Its number of stages, when valid. */
-  readonly stages?: number;
-  /** Every violation, when invalid. */
-  readonly violations?: readonly {
-    readonly path: string;
-    readonly message: string;
-    readonly line?: number;
-    readonly column?: number;
-  }[];
-}
-
-async function runValidate(ctx: CommandContext): Promise<number> {
-  const file = readFlowFile(ctx.positionals[0] ?? '', ctx.io.cwd, ctx.command);
-  const actions = await flowActionsOption(ctx.values, ctx.io.cwd, ctx.command);
-  let result: ValidateResult;
-  try {
-    const flow = parseFlow(file.text, { fileName: file.name, actions: actions.known });
-    result = { valid: true, file: file.name, flow: flow.name, stages: flow.stages.length };
-  } catch (error) {
-    const violations = violationsOf(error);
-    if (violations === undefined) throw error;
-    result = { valid: false, file: file.name, violations };
-  }
-  if (ctx.json) {
-    ctx.io.stdout.write(toJsonText(result, true));
-  } else if (result.valid) {
-    const count = result.stages ?? 0;
-    ctx.io.stdout.write(
-      `${file.name}: flow ${JSON.stringify(result.flow)} is valid (${count} stage${count === 1 ? '' : 's'})\n`,
-    );
-  }
-  if (result.valid) return ExitCode.OK;
-  if (!ctx.json) writeViolations(ctx.io.stderr, file.name, result.violations ?? []);
-  return ExitCode.USAGE;
-}

@@ -4,7 +4,6 @@
  */
 export * from './console.js';
 export * from './flows.js';
-export * from './flows-run.js';
 export * from './operate.js';
 export * from './plans.js';
 export * from './show.js';
