@@ -1,3 +1,4 @@
+import { copyFile, mkdir } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 import type { Options } from 'tsup';
 
@@ -19,7 +20,14 @@ const library = {
   'sqlite/index': 'src/persistence/sqlite/index.ts',
   'postgres/index': 'src/persistence/postgres/index.ts',
   'console/index': 'src/console/index.ts',
+  'flows/index': 'src/flows/index.ts',
 };
+
+/** `flowline/flows/schema.json`: the flow schema as a file, for editors (the code inlines it). */
+async function copyFlowSchema(): Promise<void> {
+  await mkdir('dist/flows', { recursive: true });
+  await copyFile('src/flows/definition/schema.json', 'dist/flows/schema.json');
+}
 
 // `npm run build` empties dist/ first (the prebuild script): the builds below run in parallel, and a
 // `clean` in one of them would delete the type declarations another has already written.
@@ -33,6 +41,7 @@ export default defineConfig([
     entry: { ...library, 'cli/main': 'src/cli/main.ts', 'testing/index': 'src/testing/index.ts' },
     format: ['esm'],
     clean: false,
+    onSuccess: copyFlowSchema,
   },
   {
     // CommonJS. `flowline/testing` has its own entry here: everything but the adapter conformance

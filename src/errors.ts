@@ -116,6 +116,16 @@ export interface ErrorData {
    * answer, a command that does not exist, bad props.
    */
   readonly retryable?: boolean;
+  /**
+   * The problems of a flow definition (`INVALID_FLOW_DEFINITION`): each at a JSON pointer, with its
+   * 1-based line and column when the flow was parsed from text.
+   */
+  readonly violations?: readonly {
+    readonly path: string;
+    readonly message: string;
+    readonly line?: number;
+    readonly column?: number;
+  }[];
 }
 
 /**

@@ -36,6 +36,8 @@ export function toFlowRun(plan: ExecutionPlan): FlowRun | undefined {
   if (plan.startedAt !== undefined && plan.endedAt !== undefined) {
     run.durationMs = Date.parse(plan.endedAt) - Date.parse(plan.startedAt);
   }
+  const warnings = [...stageOutputs(plan).values()].flatMap((output) => output.warnings ?? []);
+  if (warnings.length > 0) run.warnings = warnings;
   return run;
 }
 

@@ -23,8 +23,10 @@ export class FlowStore {
    * @throws FlowlineError `FLOWS_UNSUPPORTED` when the adapter cannot keep flow versions
    */
   constructor(adapter: PersistenceAdapter, clock: Clock) {
-    const { saveFlowVersions, findFlowVersions } = adapter;
-    if (typeof saveFlowVersions !== 'function' || typeof findFlowVersions !== 'function') {
+    if (
+      typeof adapter.saveFlowVersions !== 'function' ||
+      typeof adapter.findFlowVersions !== 'function'
+    ) {
       throw new FlowlineError(
         ErrorCode.FLOWS_UNSUPPORTED,
         "new Flows: the world's store cannot keep flow definitions: its adapter has no " +
@@ -32,8 +34,10 @@ export class FlowStore {
       );
     }
     this.#storage = {
-      saveFlowVersions: saveFlowVersions.bind(adapter),
-      findFlowVersions: findFlowVersions.bind(adapter),
+      saveFlowVersions: (records) =>
+        (adapter.saveFlowVersions as FlowStorage['saveFlowVersions'])(records),
+      findFlowVersions: (filter) =>
+        (adapter.findFlowVersions as FlowStorage['findFlowVersions'])(filter),
     };
     this.#clock = clock;
   }

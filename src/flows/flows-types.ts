@@ -41,6 +41,8 @@ export interface FlowRun {
   readonly endedAt?: string;
   /** `endedAt - startedAt` in ms, once it has ended. */
   readonly durationMs?: number;
+  /** Warnings of its stages (input that did not match a stage's `$input`), when there are any. */
+  readonly warnings?: readonly string[];
 }
 
 /** Which runs `flows.runs` lists. */

@@ -6,12 +6,9 @@ import { worldInternals } from '../world/internals.js';
 import type { Triggered } from '../world/triggered.js';
 import type { World } from '../world/world.js';
 import { packagedStageActions } from './actions/index.js';
-import { MapStage } from './actions/map.js';
-import { ReduceStage } from './actions/reduce.js';
-import { RunFlowStage } from './actions/run-flow.js';
 import { FlowRunAction } from './compile/flow-run.js';
 import type { StagesSpec } from './compile/plan-stages.js';
-import { parseFlowStub as parseFlow } from './definition/parse-stub.js';
+import { parseFlow } from './definition/parse-flow.js';
 import type { FlowDefinition } from './definition/types.js';
 import { recordRun, runLabel, stageResult, toFlowRun } from './flow-runs.js';
 import { FlowStore } from './flow-store.js';
@@ -33,9 +30,6 @@ export interface FlowsOptions {
   /** Your stage actions (`StageAction` subclasses), besides the packaged ones. */
   readonly actions?: readonly StageActionClass[];
 }
-
-/** The stage actions every `Flows` has: the packaged ones and the compiler's own. */
-const BUILT_IN: readonly ActionClass[] = [MapStage, ReduceStage, RunFlowStage];
 
 /**
  * Declarative flows on a world (DESIGN.md §6): save YAML/JSON definitions, run them, read their
@@ -98,18 +92,17 @@ export class Flows {
     };
     const runClass = bindToHost(FlowRunAction, FlowRunAction.actionName, host);
     this.#host = { ...host, runClass };
-    for (const cls of [
-      ...packagedStageActions,
-      ...BUILT_IN,
-      ...this.#userActions,
-    ] as ActionClass[]) {
+    const packaged = new Set<string>();
+    for (const cls of [...packagedStageActions, ...this.#userActions] as ActionClass[]) {
       const name = (cls as { actionName?: string }).actionName ?? cls.name;
-      if (this.#classes.has(name)) {
+      // A user's stage action may replace a packaged one of the same name (as parseFlow allows).
+      if (this.#classes.has(name) && !packaged.delete(name)) {
         throw new FlowlineError(
           ErrorCode.DUPLICATE_ACTION_NAME,
           `new Flows: two stage actions are named "${name}"; give one a distinct static actionName`,
         );
       }
+      if (!this.#userActions.includes(cls as StageActionClass)) packaged.add(name);
       this.#classes.set(name, bindToHost(cls, name, this.#host));
     }
     options.world.register(runClass, ...this.#classes.values());
@@ -225,11 +218,7 @@ export class Flows {
       input,
     };
     this.#running.add(id);
-    return this.#world.triggerWith(
-      { id, label: runLabel(name) },
-      this.#host.runClass,
-      spec as never,
-    );
+    return this.#world.triggerWith({ id, label: runLabel(name) }, this.#host.runClass, spec);
   }
 
   async #definitionFor(name: string): Promise<{ version: number; definition: FlowDefinition }> {

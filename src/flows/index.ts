@@ -3,6 +3,15 @@
  * stages; it compiles to an execution plan, so a flow run is an ordinary plan.
  */
 export type { FlowDefinition, FlowViolation, StageDefinition } from './definition/types.js';
+export { parseFlow } from './definition/parse-flow.js';
+export type { ParseFlowOptions } from './definition/parse-flow.js';
+export { STAGE_SETTING_KEYS, stageSettings } from './definition/settings.js';
+export type {
+  FallbackSettings,
+  RetrySettings,
+  StageSettingKey,
+  StageSettings,
+} from './definition/settings.js';
 export { StageAction } from './stage-action.js';
 export type { JsonSchema } from './stage-action.js';
 export type { StageOutput } from './runtime/stage-io.js';
@@ -22,5 +31,22 @@ export type { MapProps, MapValue } from './actions/map.js';
 export { ReduceStage } from './actions/reduce.js';
 export { RunFlowStage } from './actions/run-flow.js';
 export type { RunFlowProps } from './actions/run-flow.js';
-// Placeholder export until the definition branch lands parseFlow itself.
-export { parseFlowStub as parseFlow } from './definition/parse-stub.js';
+export {
+  Batch,
+  Filter,
+  HttpRequest,
+  LogStage,
+  ManualTrigger,
+  RemapFields,
+  RunCommand,
+} from './actions/index.js';
+export type {
+  BatchProps,
+  FilterProps,
+  HttpRequestProps,
+  HttpResponseOutput,
+  LogProps,
+  ManualTriggerProps,
+  RemapFieldsProps,
+  RunCommandProps,
+} from './actions/index.js';

@@ -215,7 +215,7 @@ export interface FlowVersionRecord {
   readonly invalid?: UnreadableRecord;
 }
 
-/** Which flow versions {@link PersistenceAdapter.findFlowVersions} returns. */
+/** Which flow versions {@link PersistenceAdapter.findFlowVersions} returns; absent fields do not filter. */
 export interface FlowVersionFilter {
   /** Only versions of this flow. */
   readonly name?: string;
@@ -337,14 +337,23 @@ export interface PersistenceAdapter {
   findLocks(ownerId: string): Promise<LockRecord[]>;
   /**
    * Writes flow versions atomically: each replaces the stored version with the same name and
-   * number, or is added. Optional: only `flowline/flows` needs it (without it, `Flows` refuses to
-   * start with `FLOWS_UNSUPPORTED`).
+   * number, or is added (the last of a batch naming one version twice wins). Optional: only
+   * `flowline/flows` needs it (without it, `Flows` refuses to start with `FLOWS_UNSUPPORTED`);
+   * implement both flow-version methods or neither. Safe to repeat.
+   *
+   * A batch holding a malformed record (see `checkFlowVersionRecords`: empty name, a version that
+   * is not a positive integer, an unknown stage, a definition that is not a JSON object, a time that
+   * is not ISO 8601, a value that is not JSON data, an unknown field, a record marked `invalid`)
+   * rejects with `INVALID_ARGUMENT` naming the record and the field, and writes nothing. The store
+   * keeps its own copies; `patches: null` is stored as no patches.
    */
   saveFlowVersions?(records: readonly FlowVersionRecord[]): Promise<void>;
   /**
-   * Stored flow versions, ordered by name, then version. A row that cannot be read is returned
-   * marked `invalid` (see {@link UnreadableRecord}), never rejecting the whole list. Optional, as
-   * {@link PersistenceAdapter.saveFlowVersions}.
+   * Stored flow versions matching the filter, as copies, ordered by name (by Unicode code point),
+   * then version. A row that cannot be read is returned marked `invalid` with code `STORAGE_ERROR`
+   * (see `readFlowVersionRecord`), never rejecting the whole list. A malformed filter rejects with
+   * `INVALID_ARGUMENT` (see `checkFlowVersionFilter`). Optional, as
+   * {@link PersistenceAdapter.saveFlowVersions}; safe to repeat.
    */
   findFlowVersions?(filter?: FlowVersionFilter): Promise<FlowVersionRecord[]>;
 }

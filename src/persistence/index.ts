@@ -11,6 +11,8 @@
 export type {
   DelayedPlanRecord,
   EventEnvelope,
+  FlowVersionFilter,
+  FlowVersionRecord,
   LockRecord,
   MessageEnvelope,
   PersistenceAdapter,
@@ -40,6 +42,17 @@ export type {
 export { SCHEMA_VERSION } from '../plan/records.js';
 export type { PlanResult, PlanState, StepState, Phase } from '../plan/states.js';
 export { MemoryAdapter } from './memory-adapter.js';
+export {
+  checkFlowVersionFilter,
+  compareFlowVersions,
+  matchesFlowVersionFilter,
+} from './flow-version-filter.js';
+export {
+  FLOW_VERSION_STAGES,
+  checkFlowVersionRecords,
+  readFlowVersionRecord,
+} from './flow-version-records.js';
+export type { FlowVersionRow } from './flow-version-records.js';
 export { checkPlanFilter } from './plan-filter.js';
 export { checkPlanInsert } from './plan-insert.js';
 export {

@@ -4,6 +4,8 @@ import { cloneJson } from '../plan/serialization.js';
 import type {
   DelayedPlanRecord,
   EventEnvelope,
+  FlowVersionFilter,
+  FlowVersionRecord,
   LockRecord,
   MessageEnvelope,
   PersistenceAdapter,
@@ -17,6 +19,12 @@ import type {
   WorldRecord,
   WriteBatch,
 } from './adapter.js';
+import {
+  checkFlowVersionFilter,
+  compareFlowVersions,
+  matchesFlowVersionFilter,
+} from './flow-version-filter.js';
+import { checkFlowVersionRecords, readFlowVersionRecord } from './flow-version-records.js';
 import { checkPlanFilter } from './plan-filter.js';
 import { checkPlanInsert, idempotencyKeyColumn } from './plan-insert.js';
 import { isJsonObject } from './record-checks.js';
@@ -66,6 +74,8 @@ export class MemoryAdapter implements PersistenceAdapter {
   readonly #locks = new Map<string, LockRecord>();
   /** Plan ids by idempotency key: a key belongs to one plan. */
   readonly #keys = new Map<string, string>();
+  /** Flow versions by `JSON.stringify([name, version])`. */
+  readonly #flowVersions = new Map<string, FlowVersionRecord>();
 
   /** Nothing to open. */
   async start(): Promise<void> {}
@@ -341,6 +351,22 @@ export class MemoryAdapter implements PersistenceAdapter {
     return [...this.#locks]
       .filter(([, lock]) => lock.ownerId === ownerId)
       .map(([key, lock]) => readLockRecord(SOURCE, { key, ownerId }, copy(lock)));
+  }
+
+  async saveFlowVersions(records: readonly FlowVersionRecord[]): Promise<void> {
+    // Checked and copied as a whole first: one bad record writes nothing.
+    const checked = checkFlowVersionRecords(SOURCE, records);
+    for (const record of checked) {
+      this.#flowVersions.set(JSON.stringify([record.name, record.version]), record);
+    }
+  }
+
+  async findFlowVersions(filter?: FlowVersionFilter): Promise<FlowVersionRecord[]> {
+    const checked = checkFlowVersionFilter(SOURCE, filter);
+    return [...this.#flowVersions.values()]
+      .filter((record) => matchesFlowVersionFilter(record, checked))
+      .map((record) => readFlowVersionRecord(SOURCE, copy(record)))
+      .sort(compareFlowVersions);
   }
 
   #entry(planId: string): PlanEntry {

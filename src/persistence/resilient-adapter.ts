@@ -41,6 +41,9 @@ const REPEATABLE = new Set<string>([
   'unregisterWorld',
   'releaseLock',
   'findLocks',
+  // Optional methods (flowline/flows): an upsert by (name, version) and a read.
+  'saveFlowVersions',
+  'findFlowVersions',
 ]);
 
 /**

@@ -6,6 +6,7 @@
 import { vitest } from './vitest.js';
 import type { PersistenceAdapter } from '../persistence/adapter.js';
 import { registerCoordinationTests } from './suites/coordination.js';
+import { registerFlowVersionTests } from './suites/flow-versions.js';
 import { registerInsertPlanTests } from './suites/insert-plan.js';
 import { registerMessageTests } from './suites/messages.js';
 import { registerPlanTests } from './suites/plans.js';
@@ -73,7 +74,7 @@ export interface AdapterConformanceOptions<A extends PersistenceAdapter = Persis
  * The tests cover: batch writes (round trip, replacement by key, atomicity), `claimStep` (allowed
  * states, `startedAt`, racing callers), `findPlans` (filters, order, paging), event queues, messages by
  * name, delayed plans, plan dependencies, step logs, the world registry, locks, `insertPlan` and
- * idempotency keys, forward compatibility of
+ * idempotency keys, flow versions (when the adapter has the optional methods), forward compatibility of
  * stored records (`schemaVersion`, unknown fields), and records that cannot be read (checked when
  * read back with the `check*` and `read*` functions of `flowline/adapter`).
  *
@@ -112,7 +113,7 @@ export function runAdapterConformance<A extends PersistenceAdapter>(
   const harness: ConformanceHarness = {
     concurrency: Math.max(2, options.concurrency ?? 20),
     supports: (group) => !skipped.has(group),
-    group(group, title, body) {
+    group(group, title, body, requires = []) {
       // Collect the tests now (vitest runs nested describe bodies later), so that titles are known
       // when expectedFailures is checked.
       const tests: [string, ConformanceTest][] = [];
@@ -131,8 +132,15 @@ export function runAdapterConformance<A extends PersistenceAdapter>(
             fails: expectedFailures.has(testTitle),
             ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
           };
-          it(testTitle, testOptions, async () => {
-            await fn(current());
+          it(testTitle, testOptions, async (context) => {
+            const adapter = current();
+            const missing = requires.filter((method) => typeof adapter[method] !== 'function');
+            if (missing.length > 0) {
+              context.skip(
+                `${name} has no ${missing.join(' or ')} (optional methods): group ${group} skipped`,
+              );
+            }
+            await fn(adapter);
           });
         }
       });
@@ -176,6 +184,7 @@ export function runAdapterConformance<A extends PersistenceAdapter>(
     registerCoordinationTests(harness);
     registerInsertPlanTests(harness);
     registerUnreadableRecordTests(harness);
+    registerFlowVersionTests(harness);
 
     const unknown = [...expectedFailures].filter((title) => !titles.has(title));
     if (unknown.length > 0) {

@@ -16,7 +16,7 @@ class Sum extends StageAction<object, JsonObject, number> {
     return Object.values(data).reduce<number>((a, b) => a + (b as number), 0);
   }
 }
-class Echo extends StageAction<object, JsonValue, JsonValue> {
+class Echo extends StageAction<object> {
   static override actionName = 'Echo';
   process(data: JsonValue) {
     return data;

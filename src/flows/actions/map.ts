@@ -99,7 +99,7 @@ export class MapStage extends SubPlansAction<MapInput, StageOutput & SubPlansOut
         stages: map.stages,
         input: items[index] as JsonValue,
         item: { map: stage, children: map.children, index },
-      } as never);
+      });
     }
   }
 

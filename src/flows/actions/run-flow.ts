@@ -61,7 +61,7 @@ export class RunFlowStage extends SubPlansAction<StageInput, StageOutput & SubPl
       version,
       stages: definition.stages,
       input: props.input ?? data.data ?? null,
-    } as never);
+    });
   }
 
   override async onFinish(): Promise<void> {

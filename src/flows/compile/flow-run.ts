@@ -25,9 +25,35 @@ export class FlowRunAction extends Action<StagesSpec> {
         'a flow run can only be planned by the Flows of its world (flows.trigger)',
       );
     }
+    checkSpec(spec);
     this.planSelf(spec);
     this.concurrence(() => {
       planStages(this, spec, host);
     });
+  }
+}
+
+/** Refuses a run spec that is not what `Flows` plans (a damaged record, a hand-made trigger). */
+function checkSpec(spec: unknown): asserts spec is StagesSpec {
+  const value = spec as Partial<StagesSpec> | undefined;
+  const fine =
+    typeof value === 'object' &&
+    typeof value.flow === 'string' &&
+    typeof value.version === 'number' &&
+    Array.isArray(value.stages) &&
+    value.stages.every(
+      (stage: unknown) =>
+        typeof stage === 'object' &&
+        stage !== null &&
+        typeof (stage as { name?: unknown }).name === 'string' &&
+        typeof (stage as { action?: unknown }).action === 'string' &&
+        Array.isArray((stage as { out?: unknown }).out),
+    );
+  if (!fine) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_PLAN,
+      'a flow run must be started by flows.trigger: its input is not a flow run spec ' +
+        '{ flow, version, stages, input }',
+    );
   }
 }

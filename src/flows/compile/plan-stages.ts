@@ -53,6 +53,7 @@ function topoOrder(
     stages.map((stage) => [stage.name, parents.get(stage.name)?.length ?? 0]),
   );
   const byName = new Map(stages.map((stage) => [stage.name, stage]));
+  const position = new Map(stages.map((stage, i) => [stage.name, i]));
   const order: StageDefinition[] = [];
   let ready = stages.filter((stage) => waiting.get(stage.name) === 0);
   while (ready.length > 0) {
@@ -66,7 +67,6 @@ function topoOrder(
         if (left === 0 && target !== undefined) next.push(target);
       }
     }
-    const position = new Map(stages.map((stage, i) => [stage.name, i]));
     ready = next.sort((a, b) => (position.get(a.name) ?? 0) - (position.get(b.name) ?? 0));
   }
   return order;
@@ -129,7 +129,7 @@ export function planStages(scope: Action<StagesSpec>, spec: StagesSpec, host: Fl
         children: stage.out.filter((child) => members.has(child)),
         reduce: segment.reduce,
       };
-      input.map = map as unknown as JsonValue;
+      input.map = map;
       input.version = spec.version;
     }
     if (reduce !== undefined && stage.action === REDUCE_ACTION) {
@@ -138,7 +138,7 @@ export function planStages(scope: Action<StagesSpec>, spec: StagesSpec, host: Fl
         terminals: reduce.terminals,
         direct: reduce.direct,
       };
-      input.reduce = spec2 as unknown as JsonValue;
+      input.reduce = spec2;
     }
     const cls = host.stageClass(stage.action);
     if (cls === undefined) {
@@ -149,6 +149,6 @@ export function planStages(scope: Action<StagesSpec>, spec: StagesSpec, host: Fl
         { details: { flow: spec.flow, stage: stage.name } },
       );
     }
-    planned.set(stage.name, scope.planAction(cls, input as never));
+    planned.set(stage.name, scope.planAction(cls, input));
   }
 }

@@ -78,27 +78,31 @@ export function mapSegments(stages: readonly StageDefinition[]): {
       return undefined;
     };
     if (reduces.size === 0) {
-      return problem(
+      problem(
         `Map stage "${map}" has no Reduce stage after it: every branch from a Map must reach one Reduce`,
       );
+      return;
     }
     if (reduces.size > 1) {
-      return problem(
+      problem(
         `Map stage "${map}" reaches several Reduce stages (${[...reduces].join(', ')}): its branches must meet in one`,
       );
+      return;
     }
     if (sinks.length > 0) {
-      return problem(
+      problem(
         `stage "${sinks[0] as string}" after Map stage "${map}" ends before its Reduce: every branch from a Map must reach the Reduce`,
       );
+      return;
     }
     const reduce = [...reduces][0] as string;
     for (const member of [...members, reduce]) {
       for (const parent of parents.get(member) ?? []) {
         if (parent !== map && !members.has(parent)) {
-          return problem(
+          problem(
             `stage "${parent}" leads into "${member}", which runs per item of Map stage "${map}": only stages after the Map may`,
           );
+          return;
         }
       }
     }

@@ -4,6 +4,11 @@ import type { Clock } from '../../shared/clock.js';
 import type { StageRetry } from './stage-settings.js';
 import { stageRetryDelay } from './stage-settings.js';
 
+/** The message of a thrown value. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** What one attempt of a stage's `process` is given. @internal */
 export interface AttemptContext {
   /** Aborted when this attempt times out or the step is stopped. */
@@ -122,7 +127,7 @@ export async function withAttempts<T>(
       }
       const delay = stageRetryDelay(options.retry as StageRetry, attempt);
       options.log.warn(
-        `attempt ${attempt} of ${retries + 1} failed: ${(error as Error).message ?? String(error)}; ` +
+        `attempt ${attempt} of ${retries + 1} failed: ${errorText(error)}; ` +
           `retrying in ${delay} ms`,
       );
       const waited = await wait(options.clock, delay, options.signal, options);

@@ -16,7 +16,7 @@ export function stageOutputs(plan: ExecutionPlan): Map<string, StageOutput> {
   for (const action of plan.actions) {
     if (action.className === FLOW_RUN_ACTION) continue;
     const stage = (action.input as { stage?: unknown }).stage;
-    if (typeof stage === 'string') outputs.set(stage, action.output as StageOutput);
+    if (typeof stage === 'string') outputs.set(stage, action.output);
   }
   return outputs;
 }

@@ -1,4 +1,5 @@
 import { instantiateLike } from '../../action/action.js';
+import { ErrorCode, FlowlineError } from '../../errors.js';
 import { systemClock } from '../../shared/clock.js';
 import type { JsonObject, JsonValue } from '../../plan/records.js';
 import type { StageAction } from '../stage-action.js';
@@ -6,8 +7,13 @@ import { withAttempts } from './attempts.js';
 import { hostOf } from './binding.js';
 import { capturingConsole } from './console-capture.js';
 import { inputWarning } from './input-warning.js';
-import type { StageInput, StageOutput, StageSource } from './stage-io.js';
+import type { StageInput, StageSource } from './stage-io.js';
 import { runtimeSettings } from './stage-settings.js';
+
+/** The message of a thrown value. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** Thrown by `StageAction.endBranch`: the stage's branch ends here. @internal */
 export class EndBranch extends Error {
@@ -29,6 +35,13 @@ export type StageData =
  * @internal
  */
 export function stageData(source: StageSource): StageData {
+  if (!isSource(source)) {
+    throw new FlowlineError(
+      ErrorCode.INVALID_PLAN,
+      `a flow stage's stored input is damaged: its source is ${JSON.stringify(source)}`,
+      { details: { retryable: false } },
+    );
+  }
   switch (source.kind) {
     case 'value':
       return { skipped: false, data: source.value };
@@ -45,6 +58,28 @@ export function stageData(source: StageSource): StageData {
       }
       return { skipped: false, data };
     }
+  }
+}
+
+/** Whether a stored value is a stage source the runtime understands. */
+function isSource(value: unknown): value is StageSource {
+  if (typeof value !== 'object' || value === null) return false;
+  const source = value as { kind?: unknown; output?: unknown; outputs?: unknown };
+  switch (source.kind) {
+    case 'value':
+      return true;
+    case 'parent':
+      return typeof source.output === 'object' && source.output !== null;
+    case 'join':
+      return (
+        typeof source.outputs === 'object' &&
+        source.outputs !== null &&
+        Object.values(source.outputs).every(
+          (output) => typeof output === 'object' && output !== null,
+        )
+      );
+    default:
+      return false;
   }
 }
 
@@ -73,7 +108,7 @@ export const attemptSignals = new WeakMap<object, AbortSignal>();
  */
 export async function runStage(stage: StageAction, baseSignal: AbortSignal): Promise<void> {
   const input: StageInput = stage.input;
-  const output = stage.output as StageOutput;
+  const output = stage.output;
   const data = stageData(input.source);
   if (data.skipped) {
     output.skipped = data.reason;
@@ -124,8 +159,9 @@ export async function runStage(stage: StageAction, baseSignal: AbortSignal): Pro
     const fallback = settings.fallback;
     const cls = fallback === undefined ? undefined : host?.stageClass(fallback.action);
     if (fallback === undefined || cls === undefined) throw error;
-    const message = (error as Error).message ?? String(error);
+    const message = errorText(error);
     stage.log.warn(`${where} failed (${message}); running its fallback "${fallback.action}"`);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- a bound class of a StageAction
     const replacement = instantiateLike(cls, stage) as StageAction;
     result = await withAttempts(({ signal }) => call(replacement, fallback.props)(signal), {
       ...options,

@@ -160,6 +160,25 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX messages_name_seq_idx ON messages (plan_id, name, seq);
     `,
   },
+  {
+    version: 5,
+    name: 'flow versions: the stored versions of declarative flows (flowline/flows)',
+    // One row per (name, version), its fields in columns of their own. Names compare by bytes
+    // (COLLATE "C"), as the other stores order them.
+    sql: `
+      CREATE TABLE flow_versions (
+        name text COLLATE "C" NOT NULL,
+        version bigint NOT NULL,
+        stage text NOT NULL,
+        definition jsonb NOT NULL,
+        created_at text COLLATE "C" NOT NULL,
+        deployed_at text COLLATE "C",
+        patches jsonb,
+        PRIMARY KEY (name, version)
+      );
+      CREATE INDEX flow_versions_stage_idx ON flow_versions (stage);
+    `,
+  },
 ];
 
 /** The newest version this code knows. */

@@ -4,6 +4,8 @@ import { ErrorCode, FlowlineError } from '../../errors.js';
 import type {
   DelayedPlanRecord,
   EventEnvelope,
+  FlowVersionFilter,
+  FlowVersionRecord,
   LockRecord,
   MessageEnvelope,
   PersistenceAdapter,
@@ -18,6 +20,9 @@ import type {
 } from '../adapter.js';
 import type { PlanRecord } from '../../plan/records.js';
 import * as coordinator from './coordinator-queries.js';
+import * as flowVersions from './flow-version-queries.js';
+import { checkFlowVersionFilter, compareFlowVersions } from '../flow-version-filter.js';
+import { checkFlowVersionRecords, readFlowVersionRecord } from '../flow-version-records.js';
 import * as messages from './message-queries.js';
 import { migrate } from './migrations.js';
 import type { PostgresAdapterOptions, ResolvedOptions } from './options.js';
@@ -271,6 +276,21 @@ export class PostgresAdapter implements PersistenceAdapter {
   /** Locks held by a world. */
   findLocks(ownerId: string): Promise<LockRecord[]> {
     return coordinator.findLocks(this.#db, ownerId);
+  }
+
+  /** Upserts flow versions by (name, version) in one statement; one bad record writes none. */
+  async saveFlowVersions(records: readonly FlowVersionRecord[]): Promise<void> {
+    await flowVersions.saveFlowVersions(
+      this.#db,
+      checkFlowVersionRecords(this.#db.source, records),
+    );
+  }
+
+  /** Stored flow versions by name, then version; a damaged row is listed marked `invalid`. */
+  async findFlowVersions(filter?: FlowVersionFilter): Promise<FlowVersionRecord[]> {
+    const checked = checkFlowVersionFilter(this.#db.source, filter);
+    const rows = await flowVersions.findFlowVersions(this.#db, checked);
+    return rows.map((row) => readFlowVersionRecord(this.#db.source, row)).sort(compareFlowVersions);
   }
 }
 

@@ -18,6 +18,7 @@ export interface Tables {
   readonly stepLogs: string;
   readonly worlds: string;
   readonly locks: string;
+  readonly flowVersions: string;
 }
 
 /** Runs statements for the query modules. */
@@ -65,6 +66,7 @@ export function tablesIn(schema: string): Tables {
     stepLogs: q('step_logs'),
     worlds: q('worlds'),
     locks: q('locks'),
+    flowVersions: q('flow_versions'),
   };
 }
 

@@ -7,6 +7,7 @@ import type { PlanInsert, PlanInsertResult, StepLogLine, WriteBatch } from '../a
 import { idempotencyKeyColumn } from '../plan-insert.js';
 import { migrate } from './migrations.js';
 import type { ResolvedSqliteOptions } from './options.js';
+import { FlowVersionRows } from './flow-version-rows.js';
 import { applyBatch, PlanQueries } from './plan-rows.js';
 import { openError, storageError } from './sqlite-errors.js';
 import type { IdDataRow, Statements } from './statements.js';
@@ -27,6 +28,8 @@ export interface Connection {
   readonly db: Database.Database;
   readonly s: Statements;
   readonly plans: PlanQueries;
+  /** The flow-version table (`saveFlowVersions`, `findFlowVersions`). */
+  readonly flowVersions: FlowVersionRows;
   /** Applies batches in order, in one transaction (a group of batches commits together). */
   readonly write: Database.Transaction<(batches: readonly WriteBatch[]) => void>;
   /**
@@ -64,6 +67,7 @@ export function connect(options: ResolvedSqliteOptions): Connection {
       db,
       s,
       plans: new PlanQueries(db),
+      flowVersions: new FlowVersionRows(db),
       write: db.transaction((batches: readonly WriteBatch[]) => {
         for (const batch of batches) applyBatch(s, batch);
       }),

@@ -144,6 +144,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX flowline_messages_name ON flowline_messages (plan_id, name, seq);
     `,
   },
+  {
+    version: 5,
+    description: 'flow versions: the stored versions of declarative flows (flowline/flows)',
+    // One row per (name, version), its fields in columns of their own; `definition` and `patches`
+    // are JSON text. Listed by name, then version: the primary key's order.
+    sql: `
+      CREATE TABLE flowline_flow_versions (
+        name        TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        stage       TEXT NOT NULL,
+        definition  TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        deployed_at TEXT,
+        patches     TEXT,
+        PRIMARY KEY (name, version)
+      );
+      CREATE INDEX flowline_flow_versions_stage ON flowline_flow_versions (stage);
+    `,
+  },
 ];
 
 /** The schema version this code builds and understands: the highest migration's. */

@@ -3,6 +3,8 @@ import type { PlanRecord } from '../../plan/records.js';
 import type {
   DelayedPlanRecord,
   EventEnvelope,
+  FlowVersionFilter,
+  FlowVersionRecord,
   LockRecord,
   MessageEnvelope,
   PersistenceAdapter,
@@ -23,6 +25,8 @@ import { resolveSqliteOptions } from './options.js';
 import { betterSqlite3 } from '../peer-dependencies.js';
 import { isForeignKeyViolation, storageError } from './sqlite-errors.js';
 import { missingPlanError } from './plan-rows.js';
+import { checkFlowVersionFilter, compareFlowVersions } from '../flow-version-filter.js';
+import { checkFlowVersionRecords, readFlowVersionRecord } from '../flow-version-records.js';
 import { checkPlanFilter } from '../plan-filter.js';
 import { checkPlanInsert } from '../plan-insert.js';
 import {
@@ -293,6 +297,20 @@ export class SqliteAdapter implements PersistenceAdapter {
         parseStoredJson(row.data),
       ),
     );
+  }
+
+  /** Upserts flow versions by (name, version) in one transaction; one bad record writes none. */
+  async saveFlowVersions(records: readonly FlowVersionRecord[]): Promise<void> {
+    const checked = checkFlowVersionRecords(this.#source, records);
+    if (checked.length === 0) return;
+    await this.#submit('saveFlowVersions', (open) => open.flowVersions.save.immediate(checked));
+  }
+
+  /** Stored flow versions by name, then version; a damaged row is listed marked `invalid`. */
+  async findFlowVersions(filter?: FlowVersionFilter): Promise<FlowVersionRecord[]> {
+    const checked = checkFlowVersionFilter(this.#source, filter);
+    const rows = await this.#submit('findFlowVersions', (open) => open.flowVersions.find(checked));
+    return rows.map((row) => readFlowVersionRecord(this.#source, row)).sort(compareFlowVersions);
   }
 
   /**

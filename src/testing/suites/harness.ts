@@ -23,6 +23,9 @@ import type { PlanFixture } from '../fixtures.js';
  * - `durability`: what was written survives closing and reopening the store (needs `reopen`)
  * - `unreadableRecords`: records stored with the wrong shape are reported as the contract says
  *   (`INVALID_PLAN`, or listed marked `invalid`), never returned as if they were good
+ * - `flowVersions`: the optional `saveFlowVersions` and `findFlowVersions` (round trip, upsert,
+ *   atomic batches, refusal of bad records, order, filters); skipped, with the reason, for an
+ *   adapter without them
  */
 export type ConformanceGroup =
   | 'plans'
@@ -38,7 +41,11 @@ export type ConformanceGroup =
   | 'locks'
   | 'insertPlan'
   | 'durability'
-  | 'unreadableRecords';
+  | 'unreadableRecords'
+  | 'flowVersions';
+
+/** The optional methods of {@link PersistenceAdapter}, which a group may require. */
+export type OptionalMethod = 'saveFlowVersions' | 'findFlowVersions';
 
 /** One conformance test: receives the started adapter of the test. */
 export type ConformanceTest = (adapter: PersistenceAdapter) => Promise<void>;
@@ -52,8 +59,16 @@ export interface ConformanceHarness {
   readonly concurrency: number;
   /** Whether a group runs (is not skipped by the options). */
   supports(group: ConformanceGroup): boolean;
-  /** Registers a `describe` block for a group. */
-  group(group: ConformanceGroup, title: string, body: (test: RegisterTest) => void): void;
+  /**
+   * Registers a `describe` block for a group. With `requires`, each test is skipped at run time,
+   * with a note naming what is missing, when the test's adapter lacks one of those optional methods.
+   */
+  group(
+    group: ConformanceGroup,
+    title: string,
+    body: (test: RegisterTest) => void,
+    requires?: readonly OptionalMethod[],
+  ): void;
   /** Closes the test's adapter and opens a new one on the same store (started). */
   reopen(): Promise<PersistenceAdapter>;
 }

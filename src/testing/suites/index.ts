@@ -5,6 +5,7 @@
  */
 export * from './claims.js';
 export * from './coordination.js';
+export * from './flow-versions.js';
 export * from './harness.js';
 export * from './insert-plan.js';
 export * from './messages.js';
