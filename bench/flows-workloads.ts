@@ -8,7 +8,6 @@ import { Action, MemoryAdapter, World } from '../src/index.js';
 import type { FlowDefinition } from '../src/flows/index.js';
 import { Flows, StageAction } from '../src/flows/index.js';
 import { benchLogger } from './logger.js';
-import type { FlowVersionFilter, FlowVersionRecord } from '../src/persistence/adapter.js';
 
 /** Adds one to a number (0 for anything else): the trivial work of every stage. */
 export class Inc extends StageAction<JsonObject, JsonValue, number> {
@@ -89,33 +88,9 @@ export function yamlOf(flow: FlowDefinition): string {
   return stringify(flow);
 }
 
-/** A memory store: it keeps flow versions (the memory adapter does since the storage branch). */
+/** A memory store (it keeps flow versions). */
 export function flowMemoryAdapter(): PersistenceAdapter {
-  const adapter = new MemoryAdapter();
-  if ((adapter as PersistenceAdapter).saveFlowVersions !== undefined) return adapter;
-  // TEMPORARY until main has the storage branch.
-  const versions: FlowVersionRecord[] = [];
-  return Object.assign(adapter, {
-    saveFlowVersions: (records: readonly FlowVersionRecord[]) => {
-      for (const r of records) {
-        const at = versions.findIndex((v) => v.name === r.name && v.version === r.version);
-        if (at >= 0) versions[at] = structuredClone(r);
-        else versions.push(structuredClone(r));
-      }
-      return Promise.resolve();
-    },
-    findFlowVersions: (filter: FlowVersionFilter = {}) =>
-      Promise.resolve(
-        versions
-          .filter(
-            (r) =>
-              (filter.name === undefined || r.name === filter.name) &&
-              (filter.stage === undefined || r.stage === filter.stage),
-          )
-          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version - b.version))
-          .map((r) => structuredClone(r)),
-      ),
-  });
+  return new MemoryAdapter();
 }
 
 /** A started world with the bench's plain and stage actions, and its `Flows`. */

@@ -8,9 +8,6 @@ import { resolve } from 'node:path';
 import type { ActionClass } from '../action/types.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
 import { packagedStageActions } from '../flows/actions/index.js';
-import { MapStage } from '../flows/actions/map.js';
-import { ReduceStage } from '../flows/actions/reduce.js';
-import { RunFlowStage } from '../flows/actions/run-flow.js';
 import type { FlowViolation } from '../flows/definition/types.js';
 import type { StageActionClass } from '../flows/flows-types.js';
 import { StageAction } from '../flows/stage-action.js';
@@ -83,20 +80,12 @@ export function inputOption(values: OptionValues, command: string): JsonValue {
 export interface FlowActions {
   /** `StageAction` subclasses: given to `Flows` (and to `parseFlow`). */
   readonly stages: readonly StageActionClass[];
-  /** Other actions (e.g. a fallback's helpers): registered in the world. */
+  /** The module's other `Action` subclasses: registered in the world. */
   readonly others: readonly ActionClass[];
-  /**
-   * What `parseFlow` is told about: the user's stage actions and the compiler's own (`Map`,
-   * `Reduce`, `Run Flow`), which every `Flows` registers.
-   */
-  readonly known: readonly StageActionClass[];
 }
 
-/** The compiler's stage actions, as `parseFlow` takes them. */
-const COMPILER_STAGES = [MapStage, ReduceStage, RunFlowStage] as unknown as StageActionClass[];
-
-/** Stage actions every `Flows` has already: a module re-exporting them does not add them again. */
-const BUILT_IN = new Set<unknown>([StageAction, MapStage, ReduceStage, RunFlowStage]);
+/** The base class: a module re-exporting it does not make it a stage action. */
+const BASE = StageAction;
 
 /**
  * Loads `--actions` when given (nothing when absent) and splits its classes.
@@ -111,17 +100,18 @@ export async function flowActionsOption(
   command: string,
 ): Promise<FlowActions> {
   const path = stringOption(values, 'actions');
-  if (path === undefined) return { stages: [], others: [], known: COMPILER_STAGES };
+  if (path === undefined) return { stages: [], others: [] };
   const classes = await loadActionsModule(path, cwd, command);
   const packaged = new Set<unknown>(packagedStageActions);
   const stages: StageActionClass[] = [];
   const others: ActionClass[] = [];
   for (const cls of classes) {
-    if (BUILT_IN.has(cls) || packaged.has(cls)) continue;
+    // Packaged stage actions (re-exported by the module) are in every Flows already.
+    if ((cls as unknown) === BASE || packaged.has(cls)) continue;
     if (isStageActionClass(cls)) stages.push(cls);
     else others.push(cls);
   }
-  return { stages, others, known: [...COMPILER_STAGES, ...stages] };
+  return { stages, others };
 }
 
 function isStageActionClass(cls: ActionClass): cls is StageActionClass {

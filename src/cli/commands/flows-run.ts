@@ -68,7 +68,7 @@ export async function runFlowCommand(ctx: CommandContext): Promise<number> {
   }
   if (file !== undefined) {
     try {
-      parseFlow(file.text, { fileName: file.name, actions: actions.known });
+      parseFlow(file.text, { fileName: file.name, actions: actions.stages });
     } catch (error) {
       const violations = violationsOf(error);
       if (violations === undefined) throw error;

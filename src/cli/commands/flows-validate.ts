@@ -35,7 +35,7 @@ export async function runValidate(ctx: CommandContext): Promise<number> {
   const actions = await flowActionsOption(ctx.values, ctx.io.cwd, ctx.command);
   let result: ValidateResult;
   try {
-    const flow = parseFlow(file.text, { fileName: file.name, actions: actions.known });
+    const flow = parseFlow(file.text, { fileName: file.name, actions: actions.stages });
     result = { valid: true, file: file.name, flow: flow.name, stages: flow.stages.length };
   } catch (error) {
     const violations = violationsOf(error);
