@@ -3,13 +3,15 @@
  * tests' stage actions as `--actions`: live stage lines, the run's result, exit codes, and what
  * the store holds afterwards.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { SqliteAdapter } from '../../src/persistence/sqlite/index.js';
 import type { PlanRecord } from '../../src/plan/records.js';
 import type { FlowVersionRecord, PersistenceAdapter } from '../../src/persistence/adapter.js';
 import type { TestStore } from './helpers.js';
-import { createStore, hasStackTrace, parseJson, runCli } from './helpers.js';
+import { createStore, hasStackTrace, parseJson, runCli, startCli } from './helpers.js';
 
 const STAGES = 'test/cli/fixtures/stage-actions.ts';
 const DIR = 'test/cli/fixtures/flows';
@@ -121,6 +123,45 @@ describe('flowline flows run', () => {
     expect(ended.code).toBe(ExitCode.OK);
     expect(ended.stdout).toMatch(/\n {2}succeeded {2}Each \(\d+ ms\)\n/);
     expect(ended.stdout).toContain('\nOutput:\n  Collect: [2,3,4]\n');
+  });
+
+  it('pauses the run on Ctrl+C once the running stage finishes (exit 130)', async () => {
+    const release = path.join(store.dir, 'release');
+    const flow = path.join(store.dir, 'held.json');
+    writeFileSync(
+      flow,
+      JSON.stringify({
+        name: 'Held',
+        stages: [
+          { name: 'Wait', action: 'Hold', props: { release }, out: ['After'] },
+          { name: 'After', action: 'Add', props: { n: 1 }, out: [] },
+        ],
+      }),
+    );
+    const cli = startCli([
+      'flows',
+      'run',
+      flow,
+      '--input',
+      '1',
+      '--actions',
+      STAGES,
+      '--store',
+      store.spec,
+    ]);
+    expect(await cli.nextLine()).toMatch(/^Saved flow "Held"/);
+    expect(await cli.nextLine()).toMatch(/^Run [0-9a-f-]{36} of flow "Held"/);
+    expect(await cli.nextLine()).toBe('  started    Wait');
+    cli.child.kill('SIGINT');
+    await cli.stderrLine(/^flowline: pausing run [0-9a-f-]{36}: running stages finish first/);
+    writeFileSync(release, 'go\n');
+    const ended = await cli.exited;
+    expect(ended.code).toBe(ExitCode.INTERRUPTED);
+    expect(ended.stdout).toMatch(/ {2}succeeded {2}Wait/);
+    expect(ended.stdout).not.toMatch(/started {4}After/);
+    expect(ended.stdout).toMatch(/is paused with result pending/);
+    const { plans } = await contents();
+    expect(plans.map((plan) => [plan.label, plan.state])).toEqual([['flow:Held', 'paused']]);
   });
 
   it('exits 4 for a flow name the store does not have', async () => {
