@@ -34,7 +34,7 @@ export function toFlowRun(plan: ExecutionPlan): FlowRun | undefined {
   if (plan.startedAt !== undefined) run.startedAt = plan.startedAt;
   if (plan.endedAt !== undefined) run.endedAt = plan.endedAt;
   if (plan.startedAt !== undefined && plan.endedAt !== undefined) {
-    run.durationMs = Date.parse(plan.endedAt) - Date.parse(plan.startedAt);
+    run.durationMs = elapsed(plan.startedAt, plan.endedAt);
   }
   const warnings = [...stageOutputs(plan).values()].flatMap((output) => output.warnings ?? []);
   if (warnings.length > 0) run.warnings = warnings;
@@ -87,7 +87,7 @@ export function recordRun(book: RunMetricsBook, plan: ExecutionPlan): void {
   const spec = runSpec(plan);
   if (spec === undefined || plan.startedAt === undefined || plan.endedAt === undefined) return;
   const failed = plan.result === 'error' || plan.result === 'cancelled';
-  book.recordRun(spec.flow, Date.parse(plan.endedAt) - Date.parse(plan.startedAt), failed);
+  book.recordRun(spec.flow, elapsed(plan.startedAt, plan.endedAt), failed);
   for (const action of plan.actions) {
     const stage = (action.input as { stage?: unknown }).stage;
     const step = action.runStepId === undefined ? undefined : plan.steps[action.runStepId - 1];
@@ -97,8 +97,14 @@ export function recordRun(book: RunMetricsBook, plan: ExecutionPlan): void {
     book.recordStage(
       spec.flow,
       stage,
-      Date.parse(step.endedAt) - Date.parse(step.startedAt),
+      elapsed(step.startedAt, step.endedAt),
       step.state === 'error',
     );
   }
+}
+
+/** Milliseconds between two stored times; 0 when they are out of order (clocks of two worlds). */
+function elapsed(from: string, to: string): number {
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }

@@ -102,7 +102,7 @@ export class Flows {
           `new Flows: two stage actions are named "${name}"; give one a distinct static actionName`,
         );
       }
-      if (!this.#userActions.includes(cls as StageActionClass)) packaged.add(name);
+      if (!(this.#userActions as readonly ActionClass[]).includes(cls)) packaged.add(name);
       this.#classes.set(name, bindToHost(cls, name, this.#host));
     }
     options.world.register(runClass, ...this.#classes.values());

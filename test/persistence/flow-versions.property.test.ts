@@ -21,6 +21,8 @@ const name = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !/[\0\uD80
 const time = fc
   .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
   .map((d) => d.toISOString());
+/** Plain JSON the store accepts: no `__proto__` key (refused as a prototype-pollution vector). */
+const storable = (value: unknown): boolean => !JSON.stringify(value).includes('"__proto__"');
 const good: Arbitrary<FlowVersionRecord> = fc.record(
   {
     name,
@@ -28,11 +30,11 @@ const good: Arbitrary<FlowVersionRecord> = fc.record(
     stage: fc.constantFrom('development', 'production', 'retired'),
     definition: fc.record({
       name,
-      stages: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }),
+      stages: fc.array(fc.jsonValue({ maxDepth: 2 }).filter(storable), { maxLength: 3 }),
     }),
     createdAt: time,
     deployedAt: time,
-    patches: fc.jsonValue({ maxDepth: 2 }).filter((v) => v !== null),
+    patches: fc.jsonValue({ maxDepth: 2 }).filter((v) => v !== null && storable(v)),
   },
   { requiredKeys: ['name', 'version', 'stage', 'definition', 'createdAt'] },
 ) as Arbitrary<FlowVersionRecord>;

@@ -12,6 +12,9 @@ import type { JsonObject } from '../../../src/index.js';
 /** Valid props of each action, as its TSDoc example gives them. */
 const examples: Record<string, JsonObject[]> = {
   'Manual Trigger': [{}],
+  Map: [{}, { items: 'orders.lines', concurrency: 50, maxItems: 20000 }],
+  Reduce: [{}],
+  'Run Flow': [{ flow: 'Refund order' }, { flow: 'Child', input: { any: ['json'] } }],
   'Remap Fields': [
     {
       keep: true,

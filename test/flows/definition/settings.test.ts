@@ -187,7 +187,8 @@ describe('stage settings ($ keys)', () => {
       '$fallback naming an unknown action',
       { $fallback: { action: 'Nope' } },
       '/$fallback/action',
-      'unknown action "Nope" (known: "Trigger", "Log", "Enrich")',
+      'unknown action "Nope" (known: "Manual Trigger", "Remap Fields", "Filter", "HTTP Request", ' +
+        '"Batch", "Log", "Run Command", "Map", "Reduce", "Run Flow", "Trigger", "Enrich")',
     ],
     [
       '$fallback with an unknown field',
