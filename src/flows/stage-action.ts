@@ -2,7 +2,7 @@ import { Action } from '../action/action.js';
 import type { JsonObject, JsonValue } from '../plan/records.js';
 import type { FlowlineContext } from '../action/flowline-context.js';
 import type { StageInput, StageOutput } from './runtime/stage-io.js';
-import { attemptSignals, EndBranch, runStage } from './runtime/run-stage.js';
+import { attemptSignals, EndBranch, runStage, stageEvents } from './runtime/run-stage.js';
 
 /** A JSON schema (draft-07) as plain data. */
 export type JsonSchema = JsonObject | boolean;
@@ -79,8 +79,17 @@ export abstract class StageAction<
     return attemptSignals.get(this) ?? super.signal;
   }
 
+  /**
+   * The event this run of the stage was woken with, after `process` suspended it
+   * (`this.suspend(…)`); `undefined` on the first call. `process` is called again with the same
+   * data and props when the event comes.
+   */
+  protected get event(): unknown {
+    return stageEvents.get(this);
+  }
+
   /** Runs the stage (implemented by the flows runtime: do not override). */
-  async run(): Promise<void> {
-    await runStage(this as unknown as StageAction, super.signal);
+  async run(event?: unknown): Promise<void> {
+    await runStage(this as unknown as StageAction, super.signal, event);
   }
 }

@@ -76,7 +76,16 @@ class Keep extends StageAction<{ when: boolean }> {
   }
 }
 
-const ACTIONS = [Echo, Flaky, Gated, Never, Constant, Keep];
+/** Waits for an approval message by name, then outputs it with the data. */
+class Approve extends StageAction<object> {
+  static override actionName = 'Approve';
+  process(data: JsonValue) {
+    if (this.event === undefined) this.suspend({ waitFor: 'approval' });
+    return { data, approval: this.event as JsonValue };
+  }
+}
+
+const ACTIONS = [Echo, Flaky, Gated, Never, Constant, Keep, Approve];
 let world: World | undefined;
 afterEach(async () => {
   await world?.close();
@@ -86,8 +95,23 @@ afterEach(async () => {
   started.length = 0;
 });
 
+const seen: string[] = [];
 async function setup(clock?: ManagedClock) {
-  world = new World({ adapter: new FlowMemoryAdapter(), ...(clock ? { clock } : {}) });
+  world = new World({
+    adapter: new FlowMemoryAdapter(),
+    ...(clock ? { clock } : {}),
+    middleware: [
+      {
+        run: (
+          next: (event: JsonValue | undefined) => Promise<void>,
+          event: JsonValue | undefined,
+        ) => {
+          seen.push('run');
+          return next(event);
+        },
+      },
+    ],
+  });
   const flows = new Flows({ world, actions: ACTIONS });
   await world.start();
   return flows;
@@ -199,6 +223,32 @@ describe('graph', () => {
 });
 
 describe('stage behaviour', () => {
+  it('is an action: world middleware wraps it, and it can suspend until a message comes', async () => {
+    const flows = await setup();
+    seen.length = 0;
+    await flows.save(
+      flow('approval', [
+        { name: 'ask', action: 'Approve', out: ['after'] },
+        { name: 'after', action: 'Echo' },
+      ]),
+    );
+    const run = flows.trigger('approval', 'order-1');
+    await new Promise<void>((resolve) => {
+      world?.on('step:state', (event) => {
+        if (event.planId === run.id && event.state === 'suspended') resolve();
+      });
+    });
+    await world!.send(run.id, 'approval', { by: 'ann' });
+    const plan = await run.finished;
+    expect(plan.result).toBe('success');
+    expect(await flows.result(run.id, 'after')).toEqual({
+      data: 'order-1',
+      approval: { by: 'ann' },
+    });
+    // run twice for the suspending stage (before and after the message), once for the next.
+    expect(seen).toEqual(['run', 'run', 'run']);
+  });
+
   it('retries a failing stage with exponential backoff on the world clock', async () => {
     const clock = new ManagedClock();
     const flows = await setup(clock);

@@ -25,7 +25,21 @@ const built = existsSync(path.join(DIST, 'testing/index.cjs'));
 if (!built) console.warn(`built package tests skipped: ${DIST} is missing (run npm run build)`);
 
 /** What flowline needs at run time (and what those need). */
-const RUNTIME = ['eventemitter3', 'immer', 'p-retry', 'is-network-error'];
+const RUNTIME = [
+  'eventemitter3',
+  'immer',
+  'p-retry',
+  'is-network-error',
+  // flowline/flows
+  'yaml',
+  'ajv',
+  'fast-deep-equal',
+  'json-schema-traverse',
+  'require-from-string',
+  'fast-uri',
+  'jsonata',
+  '@datadog',
+];
 
 let project: string;
 
@@ -140,6 +154,49 @@ test.run().then((result) => {
     });
 
     for (const system of ['cjs', 'mjs'] as const) {
+      it(`flowline/flows runs a flow on the memory store, and ships its schema (${system})`, async () => {
+        const load =
+          system === 'cjs'
+            ? "const { World } = require('flowline');\n" +
+              "const { Flows, StageAction, parseFlow } = require('flowline/flows');\n" +
+              "const schema = require('flowline/flows/schema.json');\n" +
+              'const main = async (fn) => fn();\n'
+            : "import { World } from 'flowline';\n" +
+              "import { Flows, StageAction, parseFlow } from 'flowline/flows';\n" +
+              "import { createRequire } from 'node:module';\n" +
+              "const schema = createRequire(import.meta.url)('flowline/flows/schema.json');\n" +
+              'const main = async (fn) => fn();\n';
+        const run = await runScript(
+          `flows.${system}`,
+          `${load}
+class Double extends StageAction {
+  static actionName = 'Double';
+  process(data) { return data * 2; }
+}
+main(async () => {
+  const world = new World();
+  const flows = new Flows({ world, actions: [Double] });
+  await world.start();
+  const text = 'name: twice\\nstages:\\n  - { name: in, action: Manual Trigger, props: {}, out: [d] }\\n  - { name: d, action: Double, props: {}, out: [] }\\n';
+  parseFlow(text, { actions: [Double] });
+  await flows.save(text);
+  const run = flows.trigger('twice', 21);
+  const plan = await run.finished;
+  let invalid;
+  try { parseFlow('name: x\\nstages: 3\\n', { fileName: 'x.yaml' }); } catch (error) { invalid = error.code; }
+  console.log(JSON.stringify({ result: plan.result, d: await flows.result(run.id, 'd'), invalid, schema: schema.required }));
+  await world.close();
+});
+`,
+        );
+        expect(printed(run)).toEqual({
+          result: 'success',
+          d: 42,
+          invalid: 'INVALID_FLOW_DEFINITION',
+          schema: ['name', 'stages'],
+        });
+      });
+
       it(`a missing better-sqlite3 or pg is a MISSING_DEPENDENCY naming the package to install (${system})`, async () => {
         const load =
           system === 'cjs'

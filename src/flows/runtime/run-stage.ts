@@ -1,4 +1,5 @@
 import { instantiateLike } from '../../action/action.js';
+import { isSuspension } from '../../action/suspend.js';
 import { ErrorCode, FlowlineError } from '../../errors.js';
 import { systemClock } from '../../shared/clock.js';
 import type { JsonObject, JsonValue } from '../../plan/records.js';
@@ -96,6 +97,9 @@ export function actionProps(props: JsonObject): JsonObject {
   return plain;
 }
 
+/** The event each stage's current `run` call received (read by `StageAction.event`). @internal */
+export const stageEvents = new WeakMap<object, unknown>();
+
 /** The signal of each stage's current attempt (read by `StageAction.signal`). @internal */
 export const attemptSignals = new WeakMap<object, AbortSignal>();
 
@@ -106,7 +110,12 @@ export const attemptSignals = new WeakMap<object, AbortSignal>();
  *
  * @internal
  */
-export async function runStage(stage: StageAction, baseSignal: AbortSignal): Promise<void> {
+export async function runStage(
+  stage: StageAction,
+  baseSignal: AbortSignal,
+  event: unknown,
+): Promise<void> {
+  stageEvents.set(stage, event);
   const input: StageInput = stage.input;
   const output = stage.output;
   const data = stageData(input.source);
@@ -147,10 +156,13 @@ export async function runStage(stage: StageAction, baseSignal: AbortSignal): Pro
     stepId: stage.stepId,
   };
   const isEnd = (error: unknown): boolean => error instanceof EndBranch;
+  // A suspension (process called this.suspend) ends the call as it is: never retried.
+  const stop = (error: unknown): boolean => isEnd(error) || isSuspension(error);
   let result: { value: unknown; attempts: number };
   try {
-    result = await withAttempts(({ signal }) => call(stage, props)(signal), options, isEnd);
+    result = await withAttempts(({ signal }) => call(stage, props)(signal), options, stop);
   } catch (error) {
+    if (isSuspension(error)) throw error;
     if (isEnd(error)) {
       output.skipped = `stage "${input.stage}" ended this branch: ${(error as EndBranch).reason}`;
       stage.log.info(`branch ended: ${(error as EndBranch).reason}`);
