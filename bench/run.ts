@@ -7,14 +7,17 @@
  * - BENCH_DURABLE_RUNS: runs per figure on SQLite and PostgreSQL, DBOS included (default 3);
  * - BENCH_MEMORY_RUNS: runs of the 1 000 × 100 heap measurement (default 3; 100 000 × 1: 1 run);
  * - BENCH_SIZES: plan sizes of the growth section (default 100,1000,10000,100000);
- * - BENCH_ONLY: a comma-separated subset of overhead,growth,durable,dbos,memory (default: all;
- *   docs/benchmarks.md is then left alone).
+ * - BENCH_ONLY: a comma-separated subset of overhead,growth,durable,dbos,memory,flows (default:
+ *   all; docs/benchmarks.md is then left alone);
+ * - BENCH_FLOWS_MAP_RUNS, BENCH_FLOWS_MAP_ITEMS: the flows section's Map measurement (see
+ *   bench/flows.ts).
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { DBOS_VERSION, createDbosDatabase, dbosThroughput } from './dbos.js';
 import type { Throughput } from './durable.js';
 import { flowlineThroughput, limitsFor } from './durable.js';
+import { flowsBench } from './flows.js';
 import { engineComplaints } from './logger.js';
 import { suspendedMemoryInChild } from './memory-child.js';
 import type { PgServer } from './pg-server.js';
@@ -25,7 +28,7 @@ import { postgresStore, sqliteStore } from './stores.js';
 import type { SuspendedMemoryResult } from './suspended-memory.js';
 import { baselinePlans, enginePlans, growth, median, medianOf } from './workloads.js';
 
-const SECTIONS = ['overhead', 'growth', 'durable', 'dbos', 'memory'] as const;
+const SECTIONS = ['overhead', 'growth', 'durable', 'dbos', 'memory', 'flows'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -285,7 +288,7 @@ function header(): string[] {
       '(100 000 × 1: 1), each in a fresh process.',
     '',
     'One section alone: `BENCH_ONLY=durable npm run bench` (sections: overhead, growth, durable,',
-    'dbos, memory; comma-separated); it prints its table and leaves this file alone. BENCH_RUNS,',
+    'dbos, memory, flows; comma-separated); it prints its table and leaves this file alone. BENCH_RUNS,',
     'BENCH_DURABLE_RUNS, BENCH_MEMORY_RUNS and BENCH_SIZES set the runs and plan sizes.',
     '',
     'The engine figures include planning, persisting every step through the store, and events; the',
@@ -317,6 +320,7 @@ async function main(): Promise<void> {
     }
   }
   await timed('memory', suspendedMemory);
+  await timed('flows', flowsBench);
   if (engineComplaints.size > 0) {
     console.error('The engine logged warnings or errors while measured:');
     for (const [message, count] of engineComplaints) console.error(`  ${count} × ${message}`);

@@ -95,6 +95,11 @@ export interface Command {
   readonly positionals: readonly string[];
   /** Runs the command; resolves with the exit code. */
   run(context: CommandContext): Promise<number>;
+  /**
+   * For a group of commands (`flowline flows …`): its subcommands, each named in full
+   * (`flows validate`). The group's own `run` is then never called.
+   */
+  readonly subcommands?: readonly Command[];
 }
 
 /**

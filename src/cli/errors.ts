@@ -75,6 +75,7 @@ const USAGE_CODES = new Set<string>([
   ErrorCode.INVALID_ARGUMENT,
   ErrorCode.INVALID_ACTION,
   ErrorCode.DUPLICATE_ACTION_NAME,
+  ErrorCode.INVALID_FLOW_DEFINITION,
 ]);
 
 /** Engine error codes that mean a bug rather than a refusal. */
@@ -94,9 +95,9 @@ export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof FlowlineError) {
     const exit =
-      error.code === ErrorCode.PLAN_NOT_FOUND
+      error.code === ErrorCode.PLAN_NOT_FOUND || error.code === ErrorCode.FLOW_NOT_FOUND
         ? ExitCode.PLAN_NOT_FOUND
-        : error.code === ErrorCode.STORAGE_ERROR
+        : error.code === ErrorCode.STORAGE_ERROR || error.code === ErrorCode.FLOWS_UNSUPPORTED
           ? ExitCode.STORE
           : USAGE_CODES.has(error.code)
             ? ExitCode.USAGE

@@ -5,15 +5,21 @@ export const ExitCode = {
   /** The command did what it was asked, and the plan (if any) ended well. */
   OK: 0,
   /**
-   * `watch` or `resume`: the plan ended paused, or stopped with result `error` or `cancelled`;
+   * `watch`, `resume` or `flows run`: the plan (the flow run) ended paused, or stopped with result `error` or `cancelled`;
    * `rollback`: the plan is paused again (a compensation failed).
    */
   PLAN_NOT_OK: 1,
-  /** Bad command line: unknown command or option, missing argument, bad value, bad actions module. */
+  /**
+   * Bad command line: unknown command or option, missing argument, bad value, bad actions module,
+   * an unreadable flow file, or a flow definition that does not validate (`flows validate|run`).
+   */
   USAGE: 2,
-  /** The store cannot be used: missing or unreadable file, not a Flowline store, server refused. */
+  /**
+   * The store cannot be used: missing or unreadable file, not a Flowline store, server refused, a
+   * store that cannot keep flows.
+   */
   STORE: 3,
-  /** No plan has the given id. */
+  /** No plan has the given id (or, for `flows run <name>`, no flow has the given name). */
   PLAN_NOT_FOUND: 4,
   /** The engine refused the operation (e.g. resuming a plan that is not paused). */
   REFUSED: 5,

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { OptionSpecs } from './args.js';
 import { COMMON_OPTIONS, TOP_LEVEL_OPTIONS, findCommand, flagOption, parseStrict } from './args.js';
 import { consoleCommand } from './commands/console.js';
+import { flowsCommand } from './commands/flows.js';
 import { cancelCommand, haltCommand, resumeCommand, rollbackCommand } from './commands/operate.js';
 import { plansCommand } from './commands/plans.js';
 import { showCommand } from './commands/show.js';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   rollbackCommand,
   cancelCommand,
   haltCommand,
+  flowsCommand,
   consoleCommand,
 ];
 
@@ -58,7 +60,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const allOptions: OptionSpecs = Object.assign(
     {},
     TOP_LEVEL_OPTIONS,
-    ...COMMANDS.map((command) => command.options),
+    ...COMMANDS.flatMap((command) => [
+      command.options,
+      ...(command.subcommands ?? []).map((sub) => sub.options),
+    ]),
   ) as OptionSpecs;
   const found = findCommand(argv, allOptions);
   if (found === undefined) {
@@ -74,13 +79,20 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     io.stderr.write(topLevelHelp());
     throw usageError('missing command');
   }
-  const command = COMMANDS.find((candidate) => candidate.name === found.name);
-  if (command === undefined) {
+  const named = COMMANDS.find((candidate) => candidate.name === found.name);
+  if (named === undefined) {
     throw usageError(
       `unknown command ${JSON.stringify(found.name)} (commands: ${COMMANDS.map((c) => c.name).join(', ')})`,
     );
   }
-  const rest = argv.filter((_, index) => index !== found.index);
+  let rest = argv.filter((_, index) => index !== found.index);
+  let command = named;
+  if (named.subcommands !== undefined) {
+    const chosen = findSubcommand(named, rest, allOptions, io);
+    if (typeof chosen === 'number') return chosen;
+    command = chosen.command;
+    rest = rest.filter((_, index) => index !== chosen.index);
+  }
   const { values, positionals } = parseStrict(
     rest,
     { ...COMMON_OPTIONS, ...command.options },
@@ -117,14 +129,47 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   return command.run(context);
 }
 
+/**
+ * The subcommand of a group (`flowline flows validate`): the first positional after the group's
+ * name. Without one, `--help` prints the group's help (exit code 0), anything else is a usage error.
+ */
+function findSubcommand(
+  group: Command,
+  rest: readonly string[],
+  allOptions: OptionSpecs,
+  io: CliIo,
+): { command: Command; index: number } | number {
+  const subcommands = group.subcommands ?? [];
+  const found = findCommand(rest, allOptions);
+  if (found === undefined) {
+    const { values } = parseStrict(rest, COMMON_OPTIONS, group.name);
+    if (flagOption(values, 'help')) {
+      io.stdout.write(group.help);
+      return ExitCode.OK;
+    }
+    io.stderr.write(group.help);
+    throw usageError(`missing ${group.name} command`, group.name);
+  }
+  const command = subcommands.find((sub) => sub.name === `${group.name} ${found.name}`);
+  if (command === undefined) {
+    const names = subcommands.map((sub) => sub.name.slice(group.name.length + 1)).join(', ');
+    throw usageError(
+      `unknown command ${JSON.stringify(`${group.name} ${found.name}`)} (${group.name} commands: ${names})`,
+      group.name,
+    );
+  }
+  return { command, index: found.index };
+}
+
 function topLevelHelp(): string {
-  const width = Math.max(...COMMANDS.map((command) => command.name.length));
-  const commands = COMMANDS.map(
-    (command) => `  ${command.name.padEnd(width)}  ${command.summary}`,
-  ).join('\n');
+  const listed = COMMANDS.flatMap((command) => command.subcommands ?? [command]);
+  const width = Math.max(...listed.map((command) => command.name.length));
+  const commands = listed
+    .map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`)
+    .join('\n');
   return `Usage: flowline <command> [options]
 
-Inspect and operate Flowline execution plans in a store.
+Inspect and operate Flowline execution plans in a store; validate and run flows.
 
 Commands:
 ${commands}
@@ -138,8 +183,8 @@ Every command takes:
 
   -v, --version      print the version
 
-Exit codes: 0 ok; 1 the plan did not end well (watch, resume, rollback); 2 usage error;
-3 store error; 4 no such plan; 5 refused by the engine.
+Exit codes: 0 ok; 1 the plan did not end well (watch, resume, rollback, flows run);
+2 usage error or invalid flow; 3 store error; 4 no such plan or flow; 5 refused by the engine.
 
 Run 'flowline <command> --help' for a command's options.
 `;

@@ -190,6 +190,7 @@ class CallScope implements ExecutionScope {
   suspended = false;
   over = false;
   #controller: AbortController | undefined;
+  #onHalt: (() => void) | undefined;
   #abandoned: FlowlineError | undefined;
   #buffer: StepLogBuffer | undefined;
   #subPlans: SubPlanScope | undefined;
@@ -258,7 +259,13 @@ class CallScope implements ExecutionScope {
       const halted = this.call.halted;
       if (this.#abandoned !== undefined) controller.abort(this.#abandoned);
       else if (halted?.aborted === true) controller.abort(halted.reason);
-      else halted?.addEventListener('abort', () => controller.abort(halted.reason), { once: true });
+      else if (halted !== undefined) {
+        const onHalt = (): void => {
+          controller.abort(halted.reason);
+        };
+        this.#onHalt = onHalt;
+        halted.addEventListener('abort', onHalt, { once: true });
+      }
     }
     return this.#controller.signal;
   }
@@ -284,10 +291,17 @@ class CallScope implements ExecutionScope {
     return this.#buffer;
   }
 
-  /** Ends the call: later log lines and suspensions are ignored. */
+  /**
+   * Ends the call: later log lines and suspensions are ignored, and a halt of the plan no longer
+   * reaches its signal (the listener goes, so a plan of many steps does not pile them up).
+   */
   end(): void {
     this.over = true;
     this.#buffer?.close();
+    if (this.#onHalt !== undefined) {
+      this.call.halted?.removeEventListener('abort', this.#onHalt);
+      this.#onHalt = undefined;
+    }
   }
 
   /** Ends the call on a timeout and aborts its signal with `error`. */

@@ -40,7 +40,11 @@ async function runInProcess(argv: readonly string[], cwd: string): Promise<Ended
 /** A store that does not exist: a command that got as far as opening it would exit 3, not 2. */
 const cwd = tempDir();
 const MISSING_STORE = `sqlite:${path.join(cwd, 'never-created.db')}`;
-const NAMES = COMMANDS.map((command) => command.name);
+/** Every command as typed, a group's subcommands by their full name (`flows validate`). */
+const LEAVES = COMMANDS.flatMap((command) => command.subcommands ?? [command]);
+const NAMES = LEAVES.map((command) => command.name);
+/** The names the first argument may take. */
+const TOP_NAMES = COMMANDS.map((command) => command.name);
 
 /** The numeric options, by command, with the values each allows. */
 const NUMERIC: readonly { command: string; option: string; min: number; max: number }[] = [
@@ -87,7 +91,7 @@ const numberLike = fc.oneof(
 
 /** The arguments every vector carries so that only the malformed one can fail (no `--debug`). */
 function baseArgs(command: string): fc.Arbitrary<string[]> {
-  const spec = COMMANDS.find((candidate) => candidate.name === command);
+  const spec = LEAVES.find((candidate) => candidate.name === command);
   const required: string[] = [
     ...(spec?.positionals.map(() => 'some-plan-id') ?? []),
     ...(spec !== undefined && 'actions' in spec.options ? ['--actions', 'no-such-module.mjs'] : []),
@@ -181,7 +185,7 @@ describe('flowline with malformed arguments (property-based)', () => {
       .chain((drawn) => baseArgs(drawn.command).map((base) => ({ ...drawn, base })));
     await fc.assert(
       fc.asyncProperty(vector, async ({ command, kind, word: text, at, base }) => {
-        const spec = COMMANDS.find((candidate) => candidate.name === command);
+        const spec = LEAVES.find((candidate) => candidate.name === command);
         const own = new Set([
           'store',
           'schema',
@@ -195,47 +199,47 @@ describe('flowline with malformed arguments (property-based)', () => {
         switch (kind) {
           case 'unknown option': {
             const option = `--x-${text}`;
-            argv = [command, ...insertAt(base, [option], at)];
+            argv = [...command.split(' '), ...insertAt(base, [option], at)];
             expected = `unknown option ${option}`;
             break;
           }
           case 'unknown short option': {
             const letter = text.replace(/[^a-gi-uw-z]/g, '').slice(0, 1) || 'q';
-            argv = [command, ...insertAt(base, [`-${letter}`], at)];
+            argv = [...command.split(' '), ...insertAt(base, [`-${letter}`], at)];
             expected = `unknown option -${letter}`;
             break;
           }
           case 'option of another command': {
-            const foreign = [...new Set(COMMANDS.flatMap((c) => Object.keys(c.options)))].filter(
+            const foreign = [...new Set(LEAVES.flatMap((c) => Object.keys(c.options)))].filter(
               (name) => !own.has(name),
             );
             const option = `--${foreign[at % foreign.length] ?? 'no-such'}`;
-            argv = [command, ...insertAt(base, [`${option}=${text}`], at)];
+            argv = [...command.split(' '), ...insertAt(base, [`${option}=${text}`], at)];
             expected = `unknown option ${option}`;
             break;
           }
           case 'missing value': {
             // Last, so that nothing after it can be taken for its value.
-            argv = [command, ...base, '--schema'];
+            argv = [...command.split(' '), ...base, '--schema'];
             expected = 'option --schema needs a value';
             break;
           }
           case 'extra argument': {
-            argv = [command, ...base, text];
+            argv = [...command.split(' '), ...base, text];
             expected = `unexpected argument ${JSON.stringify(text)}`;
             break;
           }
           case 'flag with a value': {
-            argv = [command, ...insertAt(base, [`--json=${text}`], at)];
+            argv = [...command.split(' '), ...insertAt(base, [`--json=${text}`], at)];
             expected = 'option --json does not take a value';
             break;
           }
           default: {
             if (command !== 'plans') {
-              argv = [command, ...insertAt(base, [`--state=${text}`], at)];
+              argv = [...command.split(' '), ...insertAt(base, [`--state=${text}`], at)];
               expected = 'unknown option --state';
             } else {
-              argv = [command, ...insertAt(base, ['--state', `x${text}`], at)];
+              argv = [...command.split(' '), ...insertAt(base, ['--state', `x${text}`], at)];
               expected = new RegExp(`^option --state must be one of .*; got "x${text}"$`);
             }
           }
@@ -251,13 +255,13 @@ describe('flowline with malformed arguments (property-based)', () => {
   it('answers any unknown command with a usage error', async () => {
     const name = fc
       .stringMatching(/^[a-zA-Z0-9_][\w.:-]{0,15}$/)
-      .filter((text) => !NAMES.includes(text));
+      .filter((text) => !TOP_NAMES.includes(text));
     await fc.assert(
       fc.asyncProperty(name, baseArgs('plans'), async (command, base) => {
-        const argv = [command, ...base];
+        const argv = [...command.split(' '), ...base];
         const message = usageMessage(argv, await runInProcess(argv, cwd), '');
         expect(message).toBe(
-          `unknown command ${JSON.stringify(command)} (commands: ${NAMES.join(', ')})`,
+          `unknown command ${JSON.stringify(command)} (commands: ${TOP_NAMES.join(', ')})`,
         );
       }),
       property(300),

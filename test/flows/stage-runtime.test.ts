@@ -223,6 +223,34 @@ describe('graph', () => {
 });
 
 describe('stage behaviour', () => {
+  it('reads this.signal in every stage without piling up listeners on the plan (no MaxListeners warning)', async () => {
+    const flows = await setup();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const names = Array.from({ length: 15 }, (_, i) => `s${i}`);
+      await flows.save(
+        flow(
+          'long chain',
+          names.map((name, i) => ({
+            name,
+            action: 'Echo',
+            out: i + 1 < names.length ? [names[i + 1] as string] : [],
+          })),
+        ),
+      );
+      expect((await flows.trigger('long chain', 1).finished).result).toBe('success');
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('is an action: world middleware wraps it, and it can suspend until a message comes', async () => {
     const flows = await setup();
     seen.length = 0;
