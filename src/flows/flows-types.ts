@@ -49,7 +49,7 @@ export interface FlowRun {
 export interface FlowRunFilter {
   readonly state?: PlanState | readonly PlanState[];
   readonly result?: PlanResult | readonly PlanResult[];
-  /** At most this many, newest first. */
+  /** At most this many (taken in the store's order). */
   readonly limit?: number;
   readonly offset?: number;
 }

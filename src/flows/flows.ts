@@ -176,10 +176,15 @@ export class Flows {
     return { id, planned, finished };
   }
 
-  /** The runs of a flow (its top-level plans), as stored. */
+  /**
+   * The runs of a flow (its top-level plans), newest first. `limit` and `offset` apply in the
+   * store's order, before that sort.
+   */
   async runs(name: string, filter: FlowRunFilter = {}): Promise<FlowRun[]> {
     const plans = await this.#world.executionPlans({ ...filter, label: runLabel(name) });
-    return plans.flatMap((plan) => toFlowRun(plan) ?? []);
+    const runs = plans.flatMap((plan) => toFlowRun(plan) ?? []);
+    // Newest first; runs not started yet (no startedAt) before them.
+    return runs.sort((a, b) => (b.startedAt ?? '\uffff').localeCompare(a.startedAt ?? '\uffff'));
   }
 
   /**

@@ -6,7 +6,8 @@ import type { JsonSchema } from '../stage-action.js';
  * the stage action (they are not passed to `process`).
  *
  * - `$retry`: `false` (no retries) or `{ retries, factor?, minTimeout?, maxTimeout? }`
- *   (p-retry's options; absent ones take p-retry's defaults). Absent: the runtime's default.
+ *   (p-retry's option names; absent ones take the stage default's values). Absent: the stage
+ *   default, 3 retries 500 ms, 1 s, 2 s apart.
  * - `$timeout`: milliseconds a single attempt may take (a positive, finite number).
  * - `$fallback`: `{ action, props? }`, a stage action run when the stage fails after its retries;
  *   its output takes the stage's place.
@@ -18,15 +19,15 @@ export const STAGE_SETTING_KEYS = ['$retry', '$timeout', '$fallback', '$input'] 
 /** One of {@link STAGE_SETTING_KEYS}. */
 export type StageSettingKey = (typeof STAGE_SETTING_KEYS)[number];
 
-/** `$retry` as an object: p-retry's options (absent ones take p-retry's defaults). */
+/** `$retry` as an object: p-retry's option names (absent ones take the stage default's values). */
 export interface RetrySettings {
   /** Retries after the first attempt (an integer, 0 or more). */
   readonly retries: number;
-  /** Exponential factor of the backoff (greater than 0). @default 2 (p-retry) */
+  /** Exponential factor of the backoff (greater than 0). @default 2 */
   readonly factor?: number;
-  /** Milliseconds before the first retry (0 or more). @default 1000 (p-retry) */
+  /** Milliseconds before the first retry (0 or more). @default 500 */
   readonly minTimeout?: number;
-  /** The most milliseconds between two retries (0 or more). @default Infinity (p-retry) */
+  /** The most milliseconds between two retries (0 or more). @default 30000 */
   readonly maxTimeout?: number;
 }
 
