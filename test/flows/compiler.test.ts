@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../../src/index.js';
+import { MemoryAdapter, World } from '../../src/index.js';
 import type { JsonObject, JsonValue } from '../../src/index.js';
 import { Flows, StageAction } from '../../src/flows/index.js';
-import { FlowMemoryAdapter } from './flow-store-adapter.js';
 
 class Add extends StageAction<{ n: number }, number, number> {
   static override actionName = 'Add';
@@ -30,7 +29,7 @@ afterEach(async () => {
 });
 
 async function setup() {
-  world = new World({ adapter: new FlowMemoryAdapter() });
+  world = new World({ adapter: new MemoryAdapter() });
   const flows = new Flows({ world, actions: [Add, Sum, Echo] });
   await world.start();
   return flows;

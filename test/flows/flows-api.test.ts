@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FlowlineError, MemoryAdapter, World } from '../../src/index.js';
 import type { JsonValue } from '../../src/index.js';
 import { Flows, StageAction } from '../../src/flows/index.js';
-import { FlowMemoryAdapter } from './flow-store-adapter.js';
 
 const failOn = new Set<JsonValue>();
 
@@ -23,7 +22,7 @@ afterEach(async () => {
 });
 
 async function setup() {
-  world = new World({ adapter: new FlowMemoryAdapter() });
+  world = new World({ adapter: new MemoryAdapter() });
   const flows = new Flows({ world, actions: [Echo] });
   await world.start();
   return flows;
@@ -68,14 +67,14 @@ describe('Flows', () => {
         }
       }),
     );
-    const valid = new World({ adapter: new FlowMemoryAdapter() });
+    const valid = new World({ adapter: new MemoryAdapter() });
     expect(() => new Flows({ world: valid, actions: ['Echo'] as never })).toThrow(
       /actions must be a list of StageAction classes/,
     );
   });
 
   it('refuses a second Flows on one world (the names are taken)', () => {
-    const shared = new World({ adapter: new FlowMemoryAdapter() });
+    const shared = new World({ adapter: new MemoryAdapter() });
     new Flows({ world: shared });
     expect(() => new Flows({ world: shared })).toThrow(FlowlineError);
   });

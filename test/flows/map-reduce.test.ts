@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../../src/index.js';
+import { MemoryAdapter, World } from '../../src/index.js';
 import type { JsonObject, JsonValue } from '../../src/index.js';
 import { Flows, StageAction } from '../../src/flows/index.js';
-import { FlowMemoryAdapter } from './flow-store-adapter.js';
 
 let running = 0;
 let peak = 0;
@@ -66,7 +65,7 @@ afterEach(async () => {
 });
 
 async function setup() {
-  world = new World({ adapter: new FlowMemoryAdapter(), concurrency: 20 });
+  world = new World({ adapter: new MemoryAdapter(), concurrency: 20 });
   const flows = new Flows({ world, actions: [Echo, Square, Odd, Total] });
   await world.start();
   return flows;

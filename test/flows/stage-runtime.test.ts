@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../../src/index.js';
+import { MemoryAdapter, World } from '../../src/index.js';
 import type { ExecutionPlan, JsonObject, JsonValue } from '../../src/index.js';
 import { ManagedClock } from '../../src/testing/index.js';
 import { Flows, StageAction } from '../../src/flows/index.js';
-import { FlowMemoryAdapter } from './flow-store-adapter.js';
 
 /** A promise with its resolve function. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -98,7 +97,7 @@ afterEach(async () => {
 const seen: string[] = [];
 async function setup(clock?: ManagedClock) {
   world = new World({
-    adapter: new FlowMemoryAdapter(),
+    adapter: new MemoryAdapter(),
     ...(clock ? { clock } : {}),
     middleware: [
       {
