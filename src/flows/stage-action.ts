@@ -90,6 +90,6 @@ export abstract class StageAction<
 
   /** Runs the stage (implemented by the flows runtime: do not override). */
   async run(event?: unknown): Promise<void> {
-    await runStage(this as unknown as StageAction, super.signal, event);
+    await runStage(this as unknown as StageAction, () => super.signal, event);
   }
 }

@@ -11,8 +11,11 @@ function errorText(error: unknown): string {
 
 /** What one attempt of a stage's `process` is given. @internal */
 export interface AttemptContext {
-  /** Aborted when this attempt times out or the step is stopped. */
-  readonly signal: AbortSignal;
+  /**
+   * Aborted when this attempt times out or the step is stopped; `undefined` without `$timeout`
+   * (the step's own signal serves then, created only if `process` reads it).
+   */
+  readonly signal: AbortSignal | undefined;
   /** 1 for the first attempt. */
   readonly attempt: number;
 }
@@ -20,9 +23,10 @@ export interface AttemptContext {
 /** How a stage's attempts are made. @internal */
 export interface AttemptOptions {
   readonly clock: Clock;
-  readonly log: StepLog;
-  /** The step's own signal (halt, forced cancel, `static timeout`). */
-  readonly signal: AbortSignal;
+  /** The step's log (made on first use: read only to write). */
+  readonly log: () => StepLog;
+  /** The step's own signal (halt, forced cancel, `static timeout`), read only when needed. */
+  readonly signal: () => AbortSignal;
   readonly retry: StageRetry | undefined;
   readonly timeoutMs: number | undefined;
   /** Names the stage in errors: `stage "Enrich" of flow "Publish"`. */
@@ -76,10 +80,11 @@ async function attemptOnce<T>(
   options: AttemptOptions,
   attempt: number,
 ): Promise<T> {
-  const controller = new AbortController();
-  const signal = AbortSignal.any([options.signal, controller.signal]);
-  if (options.timeoutMs === undefined) return fn({ signal, attempt });
+  // The common case costs no controller: the step's own signal serves.
+  if (options.timeoutMs === undefined) return fn({ signal: undefined, attempt });
   const { timeoutMs } = options;
+  const controller = new AbortController();
+  const signal = AbortSignal.any([options.signal(), controller.signal]);
   let handle: unknown;
   const timedOut = new Promise<never>((_resolve, reject) => {
     handle = options.clock.setTimeout(
@@ -122,15 +127,17 @@ export async function withAttempts<T>(
     try {
       return { value: await attemptOnce(fn, options, attempt), attempts: attempt };
     } catch (error) {
-      if (stop(error) || attempt > retries || !retryable(error) || options.signal.aborted) {
+      if (stop(error) || attempt > retries || !retryable(error) || options.signal().aborted) {
         throw error;
       }
       const delay = stageRetryDelay(options.retry as StageRetry, attempt);
-      options.log.warn(
-        `attempt ${attempt} of ${retries + 1} failed: ${errorText(error)}; ` +
-          `retrying in ${delay} ms`,
-      );
-      const waited = await wait(options.clock, delay, options.signal, options);
+      options
+        .log()
+        .warn(
+          `attempt ${attempt} of ${retries + 1} failed: ${errorText(error)}; ` +
+            `retrying in ${delay} ms`,
+        );
+      const waited = await wait(options.clock, delay, options.signal(), options);
       if (!waited) throw error;
     }
   }

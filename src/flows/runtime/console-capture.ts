@@ -4,7 +4,8 @@ import type { StepLog } from '../../action/step-log.js';
 
 /** Where `console.*` calls made inside a stage's `process` go. */
 interface CaptureTarget {
-  readonly log: StepLog;
+  /** The stage's log, read only when something is logged (a step's log is made on first use). */
+  readonly log: () => StepLog;
   open: boolean;
 }
 
@@ -40,7 +41,7 @@ function install(): void {
         original(...args);
         return;
       }
-      capture.log[level](format(...args));
+      capture.log()[level](format(...args));
     };
   }
 }
@@ -51,7 +52,10 @@ function install(): void {
  *
  * @internal
  */
-export async function capturingConsole<T>(log: StepLog, fn: () => Promise<T> | T): Promise<T> {
+export async function capturingConsole<T>(
+  log: () => StepLog,
+  fn: () => Promise<T> | T,
+): Promise<T> {
   install();
   const target: CaptureTarget = { log, open: true };
   try {

@@ -112,7 +112,7 @@ export const attemptSignals = new WeakMap<object, AbortSignal>();
  */
 export async function runStage(
   stage: StageAction,
-  baseSignal: AbortSignal,
+  baseSignal: () => AbortSignal,
   event: unknown,
 ): Promise<void> {
   stageEvents.set(stage, event);
@@ -136,18 +136,21 @@ export async function runStage(
   }
   const where = `stage "${input.stage}" of flow "${input.flow}"`;
   const props = actionProps(input.props);
-  const call = (action: StageAction, args: JsonObject) => (signal: AbortSignal) =>
-    capturingConsole(stage.log, async () => {
-      attemptSignals.set(action, signal);
-      try {
-        return await action.process(data.data as JsonValue, args);
-      } finally {
-        attemptSignals.delete(action);
-      }
-    });
+  const call = (action: StageAction, args: JsonObject) => (signal: AbortSignal | undefined) =>
+    capturingConsole(
+      () => stage.log,
+      async () => {
+        if (signal !== undefined) attemptSignals.set(action, signal);
+        try {
+          return await action.process(data.data as JsonValue, args);
+        } finally {
+          attemptSignals.delete(action);
+        }
+      },
+    );
   const options = {
     clock: host?.clock ?? systemClock,
-    log: stage.log,
+    log: () => stage.log,
     signal: baseSignal,
     retry: settings.retry,
     timeoutMs: settings.timeoutMs,
