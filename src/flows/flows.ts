@@ -172,7 +172,9 @@ export class Flows {
     const started = this.#definitionFor(name).then((found) => this.#start(id, name, found, input));
     const planned = started.then((run) => run.planned);
     const finished = started.then((run) => run.finished);
+    // A caller may await only one of them: the other must not become an unhandled rejection.
     planned.catch(() => undefined);
+    finished.catch(() => undefined);
     return { id, planned, finished };
   }
 

@@ -85,6 +85,11 @@ describe('Flows', () => {
     expect(typeof run.id).toBe('string');
     await expect(run.finished).rejects.toMatchObject({ code: 'FLOW_NOT_FOUND' });
     await expect(run.planned).rejects.toMatchObject({ code: 'FLOW_NOT_FOUND' });
+    // Awaiting only `planned` leaves no unhandled rejection behind (vitest would report one).
+    await expect(flows.trigger('nope', 2).planned).rejects.toMatchObject({
+      code: 'FLOW_NOT_FOUND',
+    });
+    await new Promise((resolve) => setImmediate(resolve));
     for (const bad of ['', 1, null, undefined, {}]) {
       expect(() => flows.trigger(bad as string)).toThrow(/name must be a non-empty string/);
     }
