@@ -85,6 +85,11 @@ export function plainCopy(value: unknown): PlainCopy {
         const child = (item as Record<string, unknown>)[key];
         const where = childPointer(path, key);
         if (child === undefined || !text(where, key, 'the key')) continue;
+        // What the store refuses is refused here, at its place, rather than when saving.
+        if (key === '__proto__' || key === '$flowlineRef') {
+          refuse(where, `the key "${key}" is reserved: it cannot be stored`);
+          continue;
+        }
         entries.push([key, copy(child, where, depth + 1)]);
       }
       // fromEntries defines own properties: a `__proto__` key stays a key.

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parseFlow } from '../../../src/flows/index.js';
+import type { FlowlineError } from '../../../src/errors.js';
 import type { JsonObject } from '../../../src/plan/records.js';
 import { StageAction } from '../../../src/flows/stage-action.js';
 import { parseError, paths, stage, violations } from './flow-helpers.js';
@@ -256,11 +257,12 @@ describe('parseFlow: values that are not JSON data', () => {
     );
   });
 
-  test('a __proto__ key is a key, not a prototype', () => {
+  test('a __proto__ key is refused at its place, and pollutes no prototype', () => {
     const text =
       'name: f\nstages:\n  - name: a\n    action: Trigger\n    props: { __proto__: { polluted: true } }\n    out: []\n';
-    const props = parseFlow(text, { actions }).stages[0]?.props;
-    expect(Object.keys(props ?? {})).toEqual(['__proto__']);
+    expect(() => parseFlow(text, { actions })).toThrow(
+      /\/stages\/0\/props\/__proto__: must be JSON data: the key "__proto__" is reserved/,
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
@@ -284,4 +286,32 @@ describe('parseFlow: options', () => {
     }
     expect(paths(ACME, { actions: [...actions, Strict] })).toEqual(['/stages/2/props']);
   });
+});
+
+test('a key the store cannot keep (__proto__, $flowlineRef) is a violation at its place', () => {
+  const text = [
+    'name: reserved',
+    'stages:',
+    '  - name: a',
+    '    action: Log',
+    '    props:',
+    '      meta: { __proto__: 1 }',
+    '    out: []',
+  ].join('\n');
+  try {
+    parseFlow(text, { fileName: 'reserved.yaml' });
+    expect.unreachable();
+  } catch (error) {
+    const violations = (error as FlowlineError).details?.violations ?? [];
+    expect(violations.map((v) => [v.path, v.message])).toContainEqual([
+      '/stages/0/props/meta/__proto__',
+      'must be JSON data: the key "__proto__" is reserved: it cannot be stored',
+    ]);
+  }
+  expect(() =>
+    parseFlow({
+      name: 'r',
+      stages: [{ name: 'a', action: 'Log', props: { $flowlineRef: 1 }, out: [] }],
+    }),
+  ).toThrow(/the key "\$flowlineRef" is reserved/);
 });
