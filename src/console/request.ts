@@ -55,14 +55,23 @@ export function consoleUrl(req: IncomingMessage, basePath: string): ConsoleUrl |
   const segments: string[] = [];
   for (const part of path.split('/')) {
     if (part === '') continue;
+    let segment: string;
     try {
-      segments.push(decodeURIComponent(part));
+      segment = decodeURIComponent(part);
     } catch {
       throw new BadRequest(400, 'The address is not valid percent-encoding.');
     }
+    // No plan id or step id holds these: the world refuses them (INVALID_ARGUMENT), not a 500.
+    if (segment.includes('\u0000') || LONE_SURROGATE.test(segment)) {
+      throw new BadRequest(400, 'The address holds U+0000 or a lone surrogate.');
+    }
+    segments.push(segment);
   }
   return { base, segments, path: path + search, query: new URLSearchParams(search) };
 }
+
+/** A UTF-16 surrogate without its pair. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * The path and query of a request target. Not parsed with `new URL(target, base)`, which would read

@@ -213,4 +213,13 @@ describe('mounting', () => {
     const doubled = await new Client(`${server.url}/`).get(`//plans/${plan.id}`);
     expect(doubled.status).toBe(200);
   });
+
+  it('answers 400, not 500, for an address holding U+0000 or a lone surrogate', async () => {
+    const world = await startWorld();
+    const server = await createConsole({ world }).listen();
+    closer.add(() => server.close());
+    for (const bad of ['/plans/%00', '/plans/%ED%A0%80', '/plans/x/steps/%00']) {
+      expect((await new Client(server.url).get(bad)).status).toBe(400);
+    }
+  });
 });
