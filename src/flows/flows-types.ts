@@ -1,5 +1,5 @@
 import type { AnyAction, ActionClass } from '../action/types.js';
-import type { ExecutionPlan, JsonObject } from '../plan/records.js';
+import type { JsonObject } from '../plan/records.js';
 import type { PlanResult, PlanState } from '../plan/states.js';
 import type { FlowDefinition } from './definition/types.js';
 import type { StageAction } from './stage-action.js';
@@ -75,6 +75,3 @@ export interface RunMetrics {
 export interface FlowMetrics extends RunMetrics {
   readonly stages: { readonly [stage: string]: RunMetrics };
 }
-
-/** What `flows.trigger` and `flows.execute` return once the run ended (see `Triggered`). */
-export type FlowRunPlan = ExecutionPlan;

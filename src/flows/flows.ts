@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionClass } from '../action/types.js';
 import { ErrorCode, FlowlineError } from '../errors.js';
-import type { ExecutionPlan, JsonValue } from '../plan/records.js';
+import type { JsonValue } from '../plan/records.js';
 import { worldInternals } from '../world/internals.js';
 import type { Triggered } from '../world/triggered.js';
 import type { World } from '../world/world.js';
@@ -83,15 +83,18 @@ export class Flows {
     this.#world = options.world;
     this.#userActions = actions as StageActionClass[];
     this.#store = new FlowStore(internals.adapter, internals.clock);
-    const host: FlowsHost = {
+    // One host for every bound class; its runClass is the bound root action, made with it.
+    let runClass: ActionClass = FlowRunAction;
+    this.#host = {
       clock: internals.clock,
       stageClass: (name) => this.#classes.get(name),
-      runClass: FlowRunAction,
+      get runClass() {
+        return runClass;
+      },
       definitionFor: (flow) => this.#definitionFor(flow),
       plan: (id) => this.#world.executionPlan(id),
     };
-    const runClass = bindToHost(FlowRunAction, FlowRunAction.actionName, host);
-    this.#host = { ...host, runClass };
+    runClass = bindToHost(FlowRunAction, FlowRunAction.actionName, this.#host);
     const packaged = new Set<string>();
     for (const cls of [...packagedStageActions, ...this.#userActions] as ActionClass[]) {
       const name = (cls as { actionName?: string }).actionName ?? cls.name;
@@ -242,5 +245,3 @@ export class Flows {
     return found;
   }
 }
-
-export type { ExecutionPlan };
